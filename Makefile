@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: ISC
+# ectls -- one non-recursive GNU Makefile; each directory adds its files in
+# its module.mk.  Everything is built into $(BUILD).
+
+BUILD	?= build
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+BISON	?= bison
+FLEX	?= flex
+SHARED	?= $(abspath ../shared)
+V	?= 0
+
+ifeq ($(V),0)
+Q	:= @
+else
+Q	:=
+endif
+
+PKGS	:= openssl gnutls libxml-2.0 libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+OPT	?= -O2 -g
+WARN	:= -Wall -Wextra -Wformat=2 -Wvla -Wimplicit-fallthrough \
+	   -Wnull-dereference -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter -Wno-sign-compare
+ifeq ($(WERROR),1)
+WARN	+= -Werror
+endif
+SAN	?=
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	   -I. -Iruntime -Iparser -Ischema -Icompiler -I$(BUILD)/parser
+ALL_CFLAGS = -std=c11 $(OPT) $(SAN) $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
+GEN_CFLAGS = $(ALL_CFLAGS) -Wno-unused-function -Wno-null-dereference \
+	   -Wno-missing-prototypes -Wno-shadow
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+# Filled in by the module.mk files.
+RUNTIME_SRCS :=
+PARSER_SRCS  :=
+PARSER_GEN   :=
+SCHEMA_SRCS  :=
+COMPILER_SRCS :=
+ECTLS_MAIN   :=
+UNIT_TESTS   :=
+FUZZ_TARGETS :=
+PROGRAMS     :=
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+# Every directory's module.mk appends to the lists above.
+include $(sort $(wildcard */module.mk */*/module.mk))
+
+LIBECTLS     := $(BUILD)/libectls.a
+RUNTIME_OBJS := $(call obj,$(RUNTIME_SRCS))
+PARSER_OBJS  := $(call obj,$(PARSER_SRCS)) $(PARSER_GEN:.c=.o)
+SCHEMA_OBJS  := $(call obj,$(SCHEMA_SRCS))
+COMPILER_OBJS := $(call obj,$(COMPILER_SRCS))
+FRONT_OBJS   := $(COMPILER_OBJS) $(SCHEMA_OBJS) $(PARSER_OBJS)
+
+DEPS_STAMP   := $(BUILD)/.deps-ok
+
+.DELETE_ON_ERROR:
+.PHONY: all check check-unit demo bench fuzz fuzz-smoke clean install deps \
+	lint-includes asan check-asan format format-check
+
+all: $(DEPS_STAMP) $(BUILD)/ectls $(LIBECTLS) $(PROGRAMS)
+
+# The dependency script installs what a fresh Debian machine lacks (as root)
+# or prints the command; the stamp is redone when the script changes.
+$(DEPS_STAMP): scripts/install-deps
+	$(Q)sh scripts/install-deps
+	$(Q)mkdir -p $(@D) && touch $@
+deps:
+	sh scripts/install-deps
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBECTLS): $(RUNTIME_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/ectls: $(call obj,$(ECTLS_MAIN)) $(FRONT_OBJS) $(LIBECTLS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Header rule (STYLE 2.1): each library's headers in one place only.
+lint-includes:
+	@bad=0; \
+	for f in $$(git ls-files '*.c' '*.h' '*.l' '*.y' 2>/dev/null); do \
+		case $$f in runtime/tls/tls_openssl.c|bench/*|fuzz/*) ;; *) \
+		if grep -q '#include *<openssl/' $$f; then echo "$$f: includes OpenSSL"; bad=1; fi;; esac; \
+		case $$f in runtime/tls/tls_gnutls.c|bench/*|fuzz/*) ;; *) \
+		if grep -q '#include *<gnutls/' $$f; then echo "$$f: includes GnuTLS"; bad=1; fi;; esac; \
+		case $$f in schema/*.c|tests/*|bench/*|fuzz/*) ;; *) \
+		if grep -q '#include *<libxml/' $$f; then echo "$$f: includes libxml2"; bad=1; fi;; esac; \
+		case $$f in runtime/*) \
+		if grep -Eq '#include *"(ast|parser|schema|sema)\.h"' $$f; then echo "$$f: runtime includes front-end header"; bad=1; fi;; esac; \
+	done; exit $$bad
+
+check: all $(UNIT_TESTS)
+	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    bash tests/run.sh
+
+demo: all
+	$(Q)BUILD=$(BUILD) sh examples/demo.sh
+
+asan:
+	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" OPT="-O1 -g" all
+
+check-asan:
+	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" OPT="-O1 -g" check
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/ectls
+	install -m 755 $(BUILD)/ectls $(DESTDIR)$(PREFIX)/bin/ectls
+	install -m 644 $(LIBECTLS) $(DESTDIR)$(PREFIX)/lib/libectls.a
+	install -m 644 schema/options.xml schema/options.xsd $(DESTDIR)$(PREFIX)/share/ectls/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+format-check:
+	-clang-format --dry-run $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cmd.h -- the `ectls` subcommands.  Each takes the arguments after the
+ * command name (argv[0] is the command name) and returns the exit status:
+ * 0 clean, 1 findings / differences, 2 could not run.
+ */
+#ifndef ECTLS_CMD_H
+#define ECTLS_CMD_H
+
+int	cmd_lint(int, char **);
+int	cmd_print(int, char **);
+
+/* The program name for messages without a location ("ectls"). */
+extern const char *ectls_progname;
+
+/* Print "ectls: error: MSG" on stderr (usage and I/O errors). */
+void	cli_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

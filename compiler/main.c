@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * main.c -- `ectls`: dispatch to a subcommand.  The only place (with the
+ * report writers it calls) that prints.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#ifndef ECTLS_VERSION
+#define ECTLS_VERSION "0.1.0"
+#endif
+
+const char *ectls_progname = "ectls";
+
+static int
+cmd_version(int argc, char **argv)
+{
+	printf("ectls %s\n", ECTLS_VERSION);
+	return 0;
+}
+
+static const struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*synopsis;
+} commands[] = {
+	/* Keep in the order of `ectls --help`; one line per command. */
+	{ .name = "version", .run = cmd_version, .synopsis = "version" },
+};
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", ectls_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: ectls COMMAND [OPTIONS] ...\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  ectls %s\n", commands[i].synopsis);
+	fprintf(fp, "\nexit status: 0 clean, 1 findings, 2 could not run\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	cli_error("unknown command \"%s\" (try \"ectls --help\")", argv[1]);
+	return 2;
+}
