@@ -46,6 +46,7 @@ ECTLS_MAIN   :=
 UNIT_TESTS   :=
 FUZZ_TARGETS :=
 PROGRAMS     :=
+BENCH_TARGETS :=
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -106,6 +107,8 @@ lint-includes:
 check: all $(UNIT_TESTS)
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	    bash tests/run.sh
+
+bench: all $(BENCH_TARGETS)
 
 demo: all
 	$(Q)BUILD=$(BUILD) sh examples/demo.sh

@@ -1,0 +1,35 @@
+# fuzz/: libFuzzer targets.  Each fuzz/fuzz_NAME.c (defining
+# LLVMFuzzerTestOneInput) becomes $(BUILD)/fuzz/fuzz_NAME, built with clang,
+# -fsanitize=fuzzer,address,undefined, from the project sources compiled
+# again with clang into $(BUILD)/fuzz/obj.  Seeds: fuzz/corpus/NAME/.
+#   make fuzz FUZZ_SECONDS=N     run every target for N seconds (default 60)
+#   make fuzz-smoke              run each briefly (make check uses it)
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS += $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=all -std=c11 $(PKG_CFLAGS) $(CPPFLAGS) \
+		-DECTLS_FUZZING
+FUZZ_LIB_SRCS = $(RUNTIME_SRCS) $(PARSER_SRCS) $(SCHEMA_SRCS) $(COMPILER_SRCS)
+FUZZ_LIB_OBJS = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS)) \
+		$(patsubst $(BUILD)/%.c,$(BUILD)/fuzz/obj/gen/%.o,$(PARSER_GEN))
+
+$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/%.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-function -c -o $@ $<
+$(BUILD)/fuzz/obj/%.o: %.c | $(PARSER_GEN)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+		n=$${t##*/fuzz_}; mkdir -p $(BUILD)/fuzz/work/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		    $(BUILD)/fuzz/work/$$n fuzz/corpus/$$n || exit 1; \
+	done
