@@ -2,6 +2,8 @@
 # ectls -- one non-recursive GNU Makefile; each directory adds its files in
 # its module.mk.  Everything is built into $(BUILD).
 
+.DEFAULT_GOAL := all
+
 BUILD	?= build
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -63,6 +65,7 @@ FRONT_OBJS   := $(COMPILER_OBJS) $(SCHEMA_OBJS) $(PARSER_OBJS)
 DEPS_STAMP   := $(BUILD)/.deps-ok
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: all check check-unit demo bench fuzz fuzz-smoke clean install deps \
 	lint-includes asan check-asan format format-check
 

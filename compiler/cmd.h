@@ -9,6 +9,16 @@
 
 int	cmd_lint(int, char **);
 int	cmd_print(int, char **);
+int	cmd_schema(int, char **);
+int	cmd_lookup(int, char **);	/* cmd_table.c */
+int	cmd_dump(int, char **);
+int	cmd_diff(int, char **);
+int	cmd_verify(int, char **);
+
+/* Parse a decimal number in [min, max]; -1 when malformed or out of range. */
+long	cli_number(const char *, long, long);
+
+#define ECTLS_VERSION_STRING "0.1.0"
 
 /* The program name for messages without a location ("ectls"). */
 extern const char *ectls_progname;

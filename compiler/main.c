@@ -10,11 +10,7 @@
 
 #include "cmd.h"
 
-#ifndef ECTLS_VERSION
-#define ECTLS_VERSION "0.1.0"
-#endif
-
-const char *ectls_progname = "ectls";
+#define ECTLS_VERSION ECTLS_VERSION_STRING
 
 static int
 cmd_version(int argc, char **argv)
@@ -29,20 +25,20 @@ static const struct command {
 	const char	*synopsis;
 } commands[] = {
 	/* Keep in the order of `ectls --help`; one line per command. */
+	{ .name = "lint", .run = cmd_lint,
+	  .synopsis = "lint [--syntax-only] [--no-includes] [--format F] FILE" },
+	{ .name = "print", .run = cmd_print,
+	  .synopsis = "print [--expand] [--no-includes] FILE" },
+	{ .name = "schema", .run = cmd_schema,
+	  .synopsis = "schema [--schema FILE]... [--scopes | --hash | NAME]" },
+	{ .name = "lookup", .run = cmd_lookup,
+	  .synopsis = "lookup [--json] TABLE BINDING DOMAIN" },
+	{ .name = "dump", .run = cmd_dump,
+	  .synopsis = "dump [--format text|json] TABLE" },
+	{ .name = "diff", .run = cmd_diff, .synopsis = "diff OLD_TABLE NEW_TABLE" },
+	{ .name = "verify", .run = cmd_verify, .synopsis = "verify TABLE" },
 	{ .name = "version", .run = cmd_version, .synopsis = "version" },
 };
-
-void
-cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: error: ", ectls_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void
 usage(FILE *fp)

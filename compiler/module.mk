@@ -1,3 +1,9 @@
 # compiler/: the `ectls` command and its passes.
 ECTLS_MAIN    += compiler/main.c
 COMPILER_SRCS += compiler/checks.c
+COMPILER_SRCS += compiler/report.c
+SCHEMA_SRCS   += schema/junit.c
+COMPILER_SRCS += compiler/cmd_lint.c
+COMPILER_SRCS += compiler/tblw.c
+COMPILER_SRCS += compiler/cmd_table.c
+COMPILER_SRCS += compiler/cli.c

@@ -4,6 +4,9 @@
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS += $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(FRONT_OBJS) $(LIBECTLS)
+# Second expansion: FRONT_OBJS and LIBECTLS are final only after every
+# module.mk has been read.
+.SECONDEXPANSION:
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $$(FRONT_OBJS) $$(LIBECTLS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBECTLS) $(PKG_LIBS) -lcmocka

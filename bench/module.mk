@@ -1,0 +1,17 @@
+# bench/: benchmarks against peers, run by `make bench`.
+#   bench-table  the policy table vs tinycdb (Debian libcdb-dev, `cdb`):
+#                lookups, bytes per key, build time, open time.
+#                BENCH_TABLE_ARGS="-n 10000,1000000 -q 1000000" for a
+#                shorter run.
+BENCH_TARGETS += bench-table
+BENCH_TABLE_ARGS ?=
+.PHONY: bench-table
+
+bench-table: $(BUILD)/bench/table_bench
+	$(BUILD)/bench/table_bench $(BENCH_TABLE_ARGS)
+
+$(BUILD)/bench/table_bench: $(BUILD)/bench/table_bench.o \
+    $(call obj,compiler/tblw.c) $(BUILD)/libectls.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ \
+	    $(shell pkg-config --libs libpcre2-8) -lcdb

@@ -1,0 +1,1469 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tblw.c -- the policy table writer (format: runtime/tbl_format.h).
+ *
+ * Entries are collected with writer-local ids (strings, lists, provenance
+ * vectors and policy records are interned as they arrive), then tblw_write
+ * sorts the keys, numbers records and strings in the order a walk of the
+ * sorted keys first meets them (so the output does not depend on insertion
+ * order), builds the BDZ perfect hash with the stable seed sequence 0, 1,
+ * 2, ... and lays the file out.  No timestamps, no pointer order.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "crc32c.h"
+#include "diag.h"
+#include "ectls.h"
+#include "tbl_format.h"
+#include "tblw.h"
+
+#define ID_NONE		UINT32_MAX
+
+/* ---- growable byte buffer ---------------------------------------------- */
+
+struct wbuf {
+	uint8_t		*p;
+	size_t		 len, cap;
+};
+
+static int
+wb_grow(struct wbuf *b, size_t n)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (n <= b->cap - b->len)
+		return 0;
+	if (n > SIZE_MAX / 2 - b->len)
+		return -1;
+	cap = b->cap ? b->cap : 256;
+	while (cap - b->len < n)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static int
+wb_add(struct wbuf *b, const void *d, size_t n)
+{
+	if (wb_grow(b, n) != 0)
+		return -1;
+	if (n > 0)
+		memcpy(b->p + b->len, d, n);
+	b->len += n;
+	return 0;
+}
+
+static int
+wb_u32(struct wbuf *b, uint32_t v)
+{
+	uint8_t x[4];
+
+	tbl_put32(x, v);
+	return wb_add(b, x, 4);
+}
+
+/* ---- interner: byte strings to dense ids -------------------------------- */
+
+struct intern {
+	struct wbuf	 data;
+	uint64_t	*off;		/* n + 1 offsets into data */
+	uint32_t	 n, ncap;
+	uint32_t	*ht;		/* id + 1, open addressing */
+	uint32_t	 htcap;		/* power of two */
+};
+
+static uint64_t
+ihash(const void *p, size_t n)
+{
+	uint64_t h[2];
+
+	tbl_hash(p, n, 0x5eed, h);
+	return h[0];
+}
+
+static int
+in_rehash(struct intern *in)
+{
+	uint32_t cap = in->htcap ? in->htcap * 2 : 64, i, j;
+	uint32_t *ht;
+
+	if ((ht = calloc(cap, sizeof(*ht))) == NULL)
+		return -1;
+	for (i = 0; i < in->n; i++) {
+		j = (uint32_t)ihash(in->data.p + in->off[i],
+		    (size_t)(in->off[i + 1] - in->off[i])) & (cap - 1);
+		while (ht[j] != 0)
+			j = (j + 1) & (cap - 1);
+		ht[j] = i + 1;
+	}
+	free(in->ht);
+	in->ht = ht;
+	in->htcap = cap;
+	return 0;
+}
+
+static int
+intern(struct intern *in, const void *p, size_t n, uint32_t *id)
+{
+	uint32_t j, k;
+	uint64_t *off;
+
+	if (in->off == NULL) {
+		if ((in->off = malloc(16 * sizeof(*in->off))) == NULL)
+			return -1;
+		in->ncap = 15;
+		in->off[0] = 0;
+	}
+	if (in->htcap == 0 || (uint64_t)(in->n + 1) * 2 > in->htcap)
+		if (in_rehash(in) != 0)
+			return -1;
+	j = (uint32_t)ihash(p, n) & (in->htcap - 1);
+	while ((k = in->ht[j]) != 0) {
+		k--;
+		if (in->off[k + 1] - in->off[k] == n &&
+		    memcmp(in->data.p + in->off[k], p, n) == 0) {
+			*id = k;
+			return 0;
+		}
+		j = (j + 1) & (in->htcap - 1);
+	}
+	if (in->n == UINT32_MAX - 1)
+		return -1;
+	if (in->n == in->ncap) {
+		if ((off = realloc(in->off, (2 * (size_t)in->ncap + 1) *
+		    sizeof(*off))) == NULL)
+			return -1;
+		in->off = off;
+		in->ncap *= 2;
+	}
+	if (wb_add(&in->data, p, n) != 0)
+		return -1;
+	in->off[in->n + 1] = in->data.len;
+	in->ht[j] = in->n + 1;
+	*id = in->n++;
+	return 0;
+}
+
+/* 0 and *id if the bytes were interned, else -1. */
+static int
+in_find(const struct intern *in, const void *p, size_t n, uint32_t *id)
+{
+	uint32_t j, k;
+
+	if (in->htcap == 0)
+		return -1;
+	j = (uint32_t)ihash(p, n) & (in->htcap - 1);
+	while ((k = in->ht[j]) != 0) {
+		k--;
+		if (in->off[k + 1] - in->off[k] == n &&
+		    memcmp(in->data.p + in->off[k], p, n) == 0) {
+			*id = k;
+			return 0;
+		}
+		j = (j + 1) & (in->htcap - 1);
+	}
+	return -1;
+}
+
+static const uint8_t *
+in_get(const struct intern *in, uint32_t id, size_t *n)
+{
+	*n = (size_t)(in->off[id + 1] - in->off[id]);
+	return in->data.p + in->off[id];
+}
+
+static void
+in_free(struct intern *in)
+{
+	free(in->data.p);
+	free(in->off);
+	free(in->ht);
+}
+
+/* ---- the writer ---------------------------------------------------------- */
+
+/* An exact key or a binding's own record (dlen 0). */
+struct went {
+	uint64_t	 prefix;	/* first 8 domain bytes, big-endian */
+	uint64_t	 dom;		/* offset in w->doms */
+	uint32_t	 bind;		/* binding id, then its rank */
+	uint32_t	 pol;
+	uint8_t		 dlen;
+};
+
+struct wrx {
+	uint32_t	 bind, pat, pol, level;
+};
+
+struct wfile {
+	uint32_t	 path;
+	uint8_t		 sha[32];
+};
+
+struct wlog {
+	uint32_t	 name, value;
+};
+
+struct tblw {
+	struct diag	*d;
+	uint32_t	 schema;	/* string id */
+	struct intern	 strs;		/* value strings, files, patterns */
+	struct intern	 binds;		/* binding names */
+	struct intern	 lists;		/* u32 string ids */
+	struct intern	 provs;		/* serialised provenance */
+	struct intern	 pols;		/* serialised policy records */
+	struct wbuf	 doms;		/* domain bytes */
+	struct went	*ents;
+	size_t		 nents, cap;
+	struct wrx	*rx;
+	size_t		 nrx, rxcap;
+	struct wfile	*files;
+	size_t		 nfiles, fcap;
+	struct wlog	*logs;
+	size_t		 nlogs, lcap;
+};
+
+/* Writer-local serialised policy: 30 values, protocols, prov id. */
+#define WPOL_WORDS	(ECTLS_NFIELDS + 2)
+/* Writer-local provenance: per field file id + 1, line, level. */
+#define WPROV_WORDS	(3 * ECTLS_NFIELDS)
+
+static int
+werr(struct tblw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+werr(struct tblw *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)diag_vadd(w->d, DIAG_ERROR, "table-write", NULL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+nomem(struct tblw *w)
+{
+	return werr(w, "policy table: out of memory");
+}
+
+static int
+grow(void *pp, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	if (c > SIZE_MAX / sz)
+		return -1;
+	if ((p = realloc(*(void **)pp, c * sz)) == NULL)
+		return -1;
+	*(void **)pp = p;
+	*cap = c;
+	return 0;
+}
+
+static int
+str_id(struct tblw *w, const char *s, uint32_t *id)
+{
+	return intern(&w->strs, s, strlen(s), id);
+}
+
+void
+tblw_policy_init(struct tblw_policy *p)
+{
+	static const uint32_t def[ECTLS_NFIELDS] = {
+		[ECTLS_F_TLS] = ECTLS_TLS_NO,
+		[ECTLS_F_TLS_IFAVAILABLE_FALLBACK] = 1,
+		[ECTLS_F_TLS_VERIFY] = ECTLS_VERIFY_NO,
+		[ECTLS_F_TLS_ENGINE] = ECTLS_ENGINE_OPENSSL,
+		[ECTLS_F_USE_DANE] = 0,
+		[ECTLS_F_ENABLE_DANE] = 1,
+		[ECTLS_F_USE_MTA_STS] = 0,
+		[ECTLS_F_ENABLE_MTA_STS] = 1,
+		[ECTLS_F_REMOTE_SMTP_PORT] = 25,
+		[ECTLS_F_CONNECT_TIMEOUT] = 300,
+		[ECTLS_F_EHLO_TIMEOUT] = 300,
+		[ECTLS_F_MAILFROM_TIMEOUT] = 300,
+		[ECTLS_F_RCPTTO_TIMEOUT] = 300,
+		[ECTLS_F_DATA_TIMEOUT] = 120,
+		[ECTLS_F_BODY_TIMEOUT] = 600,
+		[ECTLS_F_RSET_TIMEOUT] = 30,
+		[ECTLS_F_IDLE_TIMEOUT] = 5,
+		[ECTLS_F_MESSAGE_EXPIRATION] = 86400,
+		[ECTLS_F_RETRY_INTERVAL] = 1200,
+		[ECTLS_F_MAX_DELIVERIES_PER_CONNECTION] = 0,
+	};
+	int f;
+
+	memset(p, 0, sizeof(*p));
+	for (f = 0; f < ECTLS_NFIELDS; f++) {
+		p->f[f].num = def[f];
+		p->f[f].level = ECTLS_LVL_DEFAULT;
+	}
+	p->protocols = ECTLS_PROTO_ALL;
+}
+
+int
+tblw_protocols_eval(const char *s, uint32_t *mask)
+{
+	static const struct {
+		const char	*name;
+		uint32_t	 bits;
+	} tok[] = {
+		{ "ALL", ECTLS_PROTO_ALL },
+		{ "SSLv2", ECTLS_PROTO_SSLV2 },
+		{ "SSLv3", ECTLS_PROTO_SSLV3 },
+		{ "TLSv1", ECTLS_PROTO_TLSV1_0 },
+		{ "TLSv1.0", ECTLS_PROTO_TLSV1_0 },
+		{ "TLSv1.1", ECTLS_PROTO_TLSV1_1 },
+		{ "TLSv1.2", ECTLS_PROTO_TLSV1_2 },
+		{ "TLSv1.3", ECTLS_PROTO_TLSV1_3 },
+	};
+	uint32_t m = 0;
+	size_t n, i;
+	int sign;
+
+	if (s == NULL)
+		return -1;
+	while (*s != '\0') {
+		if (*s == ':') {	/* ":ALL:-SSLv3" is tolerated */
+			s++;
+			continue;
+		}
+		if (*s != '+' && *s != '-')
+			return -1;
+		sign = *s++;
+		n = strcspn(s, ":");
+		for (i = 0; i < sizeof(tok) / sizeof(tok[0]); i++)
+			if (strlen(tok[i].name) == n &&
+			    strncmp(tok[i].name, s, n) == 0)
+				break;
+		if (i == sizeof(tok) / sizeof(tok[0]))
+			return -1;
+		if (sign == '+')
+			m |= tok[i].bits;
+		else
+			m &= ~tok[i].bits;
+		s += n;
+	}
+	*mask = m;
+	return 0;
+}
+
+struct tblw *
+tblw_new(const char *schema, struct diag *d)
+{
+	struct tblw *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		(void)diag_add(d, DIAG_ERROR, "table-write", NULL,
+		    "policy table: out of memory");
+		return NULL;
+	}
+	w->d = d;
+	if (str_id(w, schema != NULL ? schema : "", &w->schema) != 0) {
+		nomem(w);
+		tblw_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+tblw_free(struct tblw *w)
+{
+	if (w == NULL)
+		return;
+	in_free(&w->strs);
+	in_free(&w->binds);
+	in_free(&w->lists);
+	in_free(&w->provs);
+	in_free(&w->pols);
+	free(w->doms.p);
+	free(w->ents);
+	free(w->rx);
+	free(w->files);
+	free(w->logs);
+	free(w);
+}
+
+/* Serialise and intern a policy with writer-local ids. */
+static int
+policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id)
+{
+	uint32_t rec[WPOL_WORDS], prov[WPROV_WORDS], sid, *items = NULL;
+	const struct tblw_field *fl;
+	size_t i;
+	int f, ty;
+
+	memset(rec, 0, sizeof(rec));
+	memset(prov, 0, sizeof(prov));
+	if ((p->protocols & ~ECTLS_PROTO_ALL) != 0)
+		return werr(w, "policy table: invalid protocol set 0x%x",
+		    p->protocols);
+	for (f = 0; f < ECTLS_NFIELDS; f++) {
+		fl = &p->f[f];
+		ty = ectls_field_type(f);
+		if (fl->level < 0 || fl->level >= ECTLS_LVL__COUNT)
+			return werr(w, "policy table: field %s: invalid "
+			    "level %d", ectls_field_name(f), fl->level);
+		switch (ty) {
+		case ECTLS_T_BOOL:
+		case ECTLS_T_ENUM:
+			if (fl->num >= ectls_value_count(f))
+				return werr(w, "policy table: field %s: "
+				    "invalid value %u", ectls_field_name(f),
+				    fl->num);
+			rec[f] = fl->num;
+			break;
+		case ECTLS_T_UINT:
+			rec[f] = fl->num;
+			break;
+		case ECTLS_T_STR:
+			if (fl->str != NULL) {
+				if (str_id(w, fl->str, &sid) != 0)
+					return nomem(w);
+				rec[f] = sid + 1;
+			}
+			break;
+		case ECTLS_T_LIST:
+			if (fl->nlist == 0)
+				break;
+			if (fl->nlist > UINT32_MAX / 8 ||
+			    (items = calloc(fl->nlist, sizeof(*items))) == NULL)
+				return nomem(w);
+			for (i = 0; i < fl->nlist; i++) {
+				if (fl->list[i] == NULL) {
+					free(items);
+					return werr(w, "policy table: field "
+					    "%s: NULL list item",
+					    ectls_field_name(f));
+				}
+				if (str_id(w, fl->list[i], &items[i]) != 0) {
+					free(items);
+					return nomem(w);
+				}
+			}
+			if (intern(&w->lists, items, fl->nlist * 4, &sid)) {
+				free(items);
+				return nomem(w);
+			}
+			free(items);
+			rec[f] = sid + 1;
+			break;
+		default:
+			break;
+		}
+		if (fl->level != ECTLS_LVL_DEFAULT) {
+			if (fl->file != NULL) {
+				if (str_id(w, fl->file, &sid) != 0)
+					return nomem(w);
+				prov[3 * f] = sid + 1;
+			}
+			prov[3 * f + 1] = fl->line;
+			prov[3 * f + 2] = (uint32_t)fl->level;
+		}
+	}
+	if (intern(&w->provs, prov, sizeof(prov), &sid) != 0)
+		return nomem(w);
+	rec[ECTLS_NFIELDS] = p->protocols;
+	rec[ECTLS_NFIELDS + 1] = sid;
+	if (intern(&w->pols, rec, sizeof(rec), id) != 0)
+		return nomem(w);
+	return 0;
+}
+
+int
+tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
+    int is_regex, int regex_level, const struct tblw_policy *p)
+{
+	char dom[ECTLS_DOMAIN_MAX + 1];
+	pcre2_code *code;
+	PCRE2_SIZE eoff;
+	struct went *e;
+	size_t blen, i;
+	uint32_t bid, pid, sid;
+	int dlen = 0, ecode;
+
+	if (binding == NULL || (blen = strlen(binding)) == 0 ||
+	    blen > ECTLS_BINDING_MAX)
+		return werr(w, "policy table: binding name \"%.64s\" must be "
+		    "1 to %d bytes", binding ? binding : "", ECTLS_BINDING_MAX);
+	if (is_regex) {
+		if (domain == NULL || *domain == '\0')
+			return werr(w, "policy table: binding \"%s\": empty "
+			    "regex domain", binding);
+		if (regex_level != ECTLS_LVL_BD && regex_level != ECTLS_LVL_GD &&
+		    regex_level != ECTLS_LVL_D)
+			return werr(w, "policy table: regex \"%s\": level "
+			    "must be B::D, G::D or D", domain);
+		code = pcre2_compile((PCRE2_SPTR)domain, PCRE2_ZERO_TERMINATED,
+		    PCRE2_CASELESS, &ecode, &eoff, NULL);
+		if (code == NULL) {
+			PCRE2_UCHAR msg[256];
+
+			pcre2_get_error_message(ecode, msg, sizeof(msg));
+			return werr(w, "policy table: regex \"%s\" at offset "
+			    "%zu: %s", domain, (size_t)eoff, (char *)msg);
+		}
+		pcre2_code_free(code);
+	} else if (domain != NULL) {
+		dlen = ectls_canon_domain(domain, dom, sizeof(dom));
+		if (dlen < 0)
+			return werr(w, "policy table: domain \"%.64s\" must "
+			    "be 1 to %d bytes", domain, ECTLS_DOMAIN_MAX);
+	}
+	if (policy_id(w, p, &pid) != 0)
+		return -1;
+	if (intern(&w->binds, binding, blen, &bid) != 0)
+		return nomem(w);
+	if (is_regex) {
+		/* Repeating a pattern for a binding: the first one wins. */
+		if (str_id(w, domain, &sid) != 0)
+			return nomem(w);
+		for (i = 0; i < w->nrx; i++)
+			if (w->rx[i].bind == bid && w->rx[i].pat == sid)
+				return werr(w, "policy table: binding \"%s\": "
+				    "regex \"%s\" added twice", binding,
+				    domain);
+		if (grow(&w->rx, &w->rxcap, w->nrx, sizeof(*w->rx)) != 0)
+			return nomem(w);
+		w->rx[w->nrx++] = (struct wrx){ .bind = bid, .pat = sid,
+		    .pol = pid, .level = (uint32_t)regex_level };
+		return 0;
+	}
+	if (grow(&w->ents, &w->cap, w->nents, sizeof(*w->ents)) != 0)
+		return nomem(w);
+	e = &w->ents[w->nents];
+	memset(e, 0, sizeof(*e));
+	e->dom = w->doms.len;
+	e->dlen = (uint8_t)dlen;
+	e->bind = bid;
+	e->pol = pid;
+	for (i = 0; i < 8; i++)
+		e->prefix = e->prefix << 8 |
+		    (i < (size_t)dlen ? (uint8_t)dom[i] : 0);
+	if (wb_add(&w->doms, dom, (size_t)dlen) != 0)
+		return nomem(w);
+	w->nents++;
+	return 0;
+}
+
+int
+tblw_add_file(struct tblw *w, const char *path, const uint8_t sha[32])
+{
+	uint32_t sid;
+	size_t i;
+
+	if (path == NULL || *path == '\0')
+		return werr(w, "policy table: empty file path");
+	if (str_id(w, path, &sid) != 0)
+		return nomem(w);
+	for (i = 0; i < w->nfiles; i++)
+		if (w->files[i].path == sid) {
+			if (memcmp(w->files[i].sha, sha, 32) == 0)
+				return 0;
+			return werr(w, "policy table: file \"%s\" added "
+			    "with two different digests", path);
+		}
+	if (grow(&w->files, &w->fcap, w->nfiles, sizeof(*w->files)) != 0)
+		return nomem(w);
+	w->files[w->nfiles].path = sid;
+	memcpy(w->files[w->nfiles].sha, sha, 32);
+	w->nfiles++;
+	return 0;
+}
+
+int
+tblw_add_logformat(struct tblw *w, const char *name, const char *value)
+{
+	uint32_t n, v;
+	size_t i;
+
+	if (name == NULL || *name == '\0' || value == NULL)
+		return werr(w, "policy table: log format needs a name and "
+		    "a value");
+	if (str_id(w, name, &n) != 0 || str_id(w, value, &v) != 0)
+		return nomem(w);
+	for (i = 0; i < w->nlogs; i++)
+		if (w->logs[i].name == n)
+			return werr(w, "policy table: log format \"%s\" "
+			    "added twice", name);
+	if (grow(&w->logs, &w->lcap, w->nlogs, sizeof(*w->logs)) != 0)
+		return nomem(w);
+	w->logs[w->nlogs++] = (struct wlog){ .name = n, .value = v };
+	return 0;
+}
+
+/* ---- sorting (merge sort with a context; qsort has none) --------------- */
+
+struct sortctx {
+	const struct tblw	*w;
+	const uint32_t		*rank;		/* binding rank by id */
+};
+
+static int
+went_cmp(const struct sortctx *c, const struct went *a, const struct went *b)
+{
+	size_t n;
+	int r;
+
+	if (a->bind != b->bind)
+		return a->bind < b->bind ? -1 : 1;
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
+	n = a->dlen < b->dlen ? a->dlen : b->dlen;
+	if (n > 8 && (r = memcmp(c->w->doms.p + a->dom + 8,
+	    c->w->doms.p + b->dom + 8, n - 8)) != 0)
+		return r;
+	return (int)a->dlen - (int)b->dlen;
+}
+
+static void
+msort(const struct sortctx *c, struct went *a, struct went *tmp, size_t n)
+{
+	size_t h, i, j, k;
+
+	if (n < 16) {
+		for (i = 1; i < n; i++) {
+			struct went x = a[i];
+
+			for (j = i; j > 0 && went_cmp(c, &a[j - 1], &x) > 0; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	h = n / 2;
+	msort(c, a, tmp, h);
+	msort(c, a + h, tmp, n - h);
+	if (went_cmp(c, &a[h - 1], &a[h]) <= 0)
+		return;
+	memcpy(tmp, a, h * sizeof(*a));
+	for (i = 0, j = h, k = 0; i < h && j < n; k++)
+		a[k] = went_cmp(c, &a[j], &tmp[i]) < 0 ? a[j++] : tmp[i++];
+	while (i < h)
+		a[k++] = tmp[i++];
+}
+
+/* ---- the perfect hash ---------------------------------------------------- */
+
+/* One key as the perfect hash and the records see it. */
+struct wkey {
+	uint64_t	 off;		/* "binding\0domain" in the key buffer */
+	uint32_t	 pol;		/* final policy index */
+	uint32_t	 rx_first, rx_count;
+	uint16_t	 klen;
+	uint8_t		 blen, dlen;
+};
+
+struct phash {
+	uint32_t	 r, seed;
+	uint8_t		*g;		/* per vertex: 0..2, or 3 = no key */
+	uint32_t	*vert;		/* per key: the vertex holding it */
+	uint8_t		*fp;		/* per key: its fingerprint */
+};
+
+/*
+ * One attempt at peeling the 3-hypergraph of the n keys for (seed, r).
+ * Returns 1 on success (ph filled), 0 if the graph has a 2-core, -1 on
+ * ENOMEM.
+ */
+static int
+peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
+    uint32_t r, struct phash *ph)
+{
+	uint32_t nv = 3 * r, *ev = NULL, *deg = NULL, *x = NULL;
+	uint32_t *order = NULL, *stack = NULL, i, j, e, v, u, sp = 0, k = 0;
+	uint8_t *which = NULL, *fps = NULL;
+	uint32_t vv[3];
+	uint64_t h[2];
+	unsigned s, a, b;
+	int ok = -1;
+
+	if ((ev = malloc((size_t)n * 3 * sizeof(*ev))) == NULL ||
+	    (deg = calloc(nv, sizeof(*deg))) == NULL ||
+	    (x = calloc(nv, sizeof(*x))) == NULL ||
+	    (order = malloc((size_t)n * sizeof(*order) + 1)) == NULL ||
+	    (which = malloc((size_t)n + 1)) == NULL ||
+	    (fps = malloc((size_t)n + 1)) == NULL ||
+	    (stack = malloc((size_t)nv * sizeof(*stack))) == NULL)
+		goto out;
+	for (e = 0; e < n; e++) {
+		tbl_hash(kbuf + keys[e].off, keys[e].klen, seed, h);
+		tbl_vertices(h, r, vv, &fps[e]);
+		for (j = 0; j < 3; j++) {
+			ev[3 * e + j] = vv[j];
+			deg[vv[j]]++;
+			x[vv[j]] ^= e;
+		}
+	}
+	for (v = 0; v < nv; v++)
+		if (deg[v] == 1)
+			stack[sp++] = v;
+	while (sp > 0) {
+		v = stack[--sp];
+		if (deg[v] != 1)
+			continue;
+		e = x[v];
+		for (j = 0; j < 3 && ev[3 * e + j] != v; j++)
+			;
+		order[k] = e;
+		which[k++] = (uint8_t)j;
+		for (j = 0; j < 3; j++) {
+			u = ev[3 * e + j];
+			deg[u]--;
+			x[u] ^= e;
+			if (deg[u] == 1)
+				stack[sp++] = u;
+		}
+	}
+	if (k < n) {
+		ok = 0;
+		goto out;
+	}
+	if ((ph->g = malloc(nv)) == NULL ||
+	    (ph->vert = malloc((size_t)n * sizeof(uint32_t) + 1)) == NULL)
+		goto out;
+	memset(ph->g, 3, nv);
+	/*
+	 * Assign in reverse peeling order: a key's other two vertices are
+	 * final by then (3, "no key", counts as 0 mod 3).
+	 */
+	for (i = n; i-- > 0;) {
+		e = order[i];
+		j = which[i];
+		v = ev[3 * e + j];
+		a = ph->g[ev[3 * e + (j + 1) % 3]];
+		b = ph->g[ev[3 * e + (j + 2) % 3]];
+		s = (a == 3 ? 0 : a) + (b == 3 ? 0 : b);
+		ph->g[v] = (uint8_t)((j + 6 - s) % 3);
+		ph->vert[e] = v;
+	}
+	ph->fp = fps;
+	fps = NULL;
+	ph->r = r;
+	ph->seed = seed;
+	ok = 1;
+out:
+	free(ev);
+	free(deg);
+	free(x);
+	free(order);
+	free(which);
+	free(fps);
+	free(stack);
+	return ok;
+}
+
+static void
+ph_free(struct phash *ph)
+{
+	free(ph->g);
+	free(ph->vert);
+	free(ph->fp);
+	memset(ph, 0, sizeof(*ph));
+}
+
+static int
+build_phash(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
+    uint32_t n, struct phash *ph)
+{
+	uint64_t r = ((uint64_t)n * 124 + 299) / 300;
+	uint32_t seed = 0, tries = 0;
+	int rc;
+
+	if (r < 2)
+		r = 2;
+	for (;;) {
+		if (r > UINT32_MAX / 3)
+			return werr(w, "policy table: too many keys (%u)", n);
+		rc = peel(kbuf, keys, n, seed, (uint32_t)r, ph);
+		if (rc < 0) {
+			ph_free(ph);
+			return nomem(w);
+		}
+		if (rc == 1)
+			return 0;
+		ph_free(ph);
+		seed++;
+		if (++tries % 16 == 0)
+			r += r / 8 + 1;
+		if (tries >= 4096)
+			return werr(w, "policy table: cannot build the perfect "
+			    "hash (%u keys)", n);
+	}
+}
+
+/* ---- final layout -------------------------------------------------------- */
+
+struct build {
+	struct wbuf	 strings, lists, prov, pols, regex, files, logfmt;
+	uint32_t	*fin_str;	/* string id -> stroff (0: not yet) */
+	uint32_t	*fin_list;	/* list id -> word index + 1 */
+	uint32_t	*fin_prov;	/* prov id -> index + 1 */
+	uint32_t	*fin_pol;	/* policy id -> index + 1 */
+	uint32_t	*pol_order;	/* final index -> policy id */
+	uint32_t	 npol, nprov;
+};
+
+static void
+build_free(struct build *b)
+{
+	free(b->strings.p);
+	free(b->lists.p);
+	free(b->prov.p);
+	free(b->pols.p);
+	free(b->regex.p);
+	free(b->files.p);
+	free(b->logfmt.p);
+	free(b->fin_str);
+	free(b->fin_list);
+	free(b->fin_prov);
+	free(b->fin_pol);
+	free(b->pol_order);
+}
+
+static int
+fin_string(const struct tblw *w, struct build *b, uint32_t sid, uint32_t *off)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (b->fin_str[sid] == 0) {
+		p = in_get(&w->strs, sid, &n);
+		if (b->strings.len + n + 1 > UINT32_MAX)
+			return -1;
+		b->fin_str[sid] = (uint32_t)b->strings.len;
+		if (wb_add(&b->strings, p, n) != 0 ||
+		    wb_add(&b->strings, "", 1) != 0)
+			return -1;
+	}
+	*off = b->fin_str[sid];
+	return 0;
+}
+
+static int
+fin_policy(struct build *b, uint32_t pid, uint32_t *idx)
+{
+	if (b->fin_pol[pid] == 0) {
+		b->pol_order[b->npol] = pid;
+		b->fin_pol[pid] = ++b->npol;
+	}
+	*idx = b->fin_pol[pid] - 1;
+	return 0;
+}
+
+/* Emit policy records, lists, provenance and strings in final order. */
+static int
+emit_policies(const struct tblw *w, struct build *b)
+{
+	uint32_t i, f, pid, words[WPOL_WORDS], pv[WPROV_WORDS], off, lid;
+	uint32_t items[1], sid, pidx;
+	uint8_t rec[TBL_POLICY_SIZE], prec[TBL_PROV_SIZE];
+	const uint8_t *raw;
+	size_t n, k;
+
+	for (i = 0; i < b->npol; i++) {
+		pid = b->pol_order[i];
+		raw = in_get(&w->pols, pid, &n);
+		memcpy(words, raw, sizeof(words));
+		memset(rec, 0, sizeof(rec));
+		for (f = 0; f < ECTLS_NFIELDS; f++) {
+			off = words[f];
+			switch (ectls_field_type((int)f)) {
+			case ECTLS_T_STR:
+				if (off != 0 && fin_string(w, b, off - 1, &off))
+					return -1;
+				break;
+			case ECTLS_T_LIST:
+				if (off == 0)
+					break;
+				lid = off - 1;
+				if (b->fin_list[lid] == 0) {
+					const uint8_t *lp;
+
+					lp = in_get(&w->lists, lid, &n);
+					b->fin_list[lid] =
+					    (uint32_t)(b->lists.len / 4) + 1;
+					if (wb_u32(&b->lists,
+					    (uint32_t)(n / 4)) != 0)
+						return -1;
+					for (k = 0; k < n / 4; k++) {
+						memcpy(items, lp + 4 * k, 4);
+						if (fin_string(w, b, items[0],
+						    &sid) != 0 ||
+						    wb_u32(&b->lists, sid) != 0)
+							return -1;
+					}
+				}
+				off = b->fin_list[lid] - 1;
+				break;
+			default:
+				break;
+			}
+			tbl_put32(rec + 4 * f, off);
+		}
+		tbl_put32(rec + TBL_P_PROTO, words[ECTLS_NFIELDS]);
+		pidx = words[ECTLS_NFIELDS + 1];
+		if (b->fin_prov[pidx] == 0) {
+			raw = in_get(&w->provs, pidx, &n);
+			memcpy(pv, raw, sizeof(pv));
+			memset(prec, 0, sizeof(prec));
+			for (f = 0; f < ECTLS_NFIELDS; f++) {
+				off = 0;
+				if (pv[3 * f] != 0 &&
+				    fin_string(w, b, pv[3 * f] - 1, &off) != 0)
+					return -1;
+				tbl_put32(prec + 8 * f, off);
+				tbl_put32(prec + 8 * f + 4, pv[3 * f + 1]);
+				prec[TBL_V_LEVELS + f] = (uint8_t)pv[3 * f + 2];
+			}
+			if (wb_add(&b->prov, prec, sizeof(prec)) != 0)
+				return -1;
+			b->fin_prov[pidx] = ++b->nprov;
+		}
+		tbl_put32(rec + TBL_P_PROV, b->fin_prov[pidx] - 1);
+		if (wb_add(&b->pols, rec, sizeof(rec)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cmp_rank(const void *a, const void *b, const struct tblw *w)
+{
+	const uint8_t *pa, *pb;
+	size_t na, nb;
+	int r;
+
+	pa = in_get(&w->binds, *(const uint32_t *)a, &na);
+	pb = in_get(&w->binds, *(const uint32_t *)b, &nb);
+	r = memcmp(pa, pb, na < nb ? na : nb);
+	if (r != 0)
+		return r;
+	return na < nb ? -1 : na > nb;
+}
+
+/* Sort binding ids by name (insertion sort: bindings are few). */
+static void
+sort_bindings(const struct tblw *w, uint32_t *ids, uint32_t n)
+{
+	uint32_t i, j, x;
+
+	for (i = 1; i < n; i++) {
+		x = ids[i];
+		for (j = i; j > 0 && cmp_rank(&ids[j - 1], &x, w) > 0; j--)
+			ids[j] = ids[j - 1];
+		ids[j] = x;
+	}
+}
+
+static int
+cmp_file(const struct tblw *w, uint32_t a, uint32_t b)
+{
+	const uint8_t *pa, *pb;
+	size_t na, nb;
+	int r;
+
+	pa = in_get(&w->strs, a, &na);
+	pb = in_get(&w->strs, b, &nb);
+	r = memcmp(pa, pb, na < nb ? na : nb);
+	if (r != 0)
+		return r;
+	return na < nb ? -1 : na > nb;
+}
+
+static uint64_t
+align(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* Build the G lines and the key records from the perfect hash. */
+static int
+build_index(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
+    uint32_t n, uint32_t def_e, const struct phash *ph, struct wbuf *g,
+    struct wbuf *recs, struct wbuf *keyx, uint32_t *defrec)
+{
+	uint64_t nv = 3 * (uint64_t)ph->r, nlines, v;
+	uint32_t *key_at = NULL, used = 0, e, area, klen, xoff;
+	uint8_t *line, rec[TBL_REC_SIZE];
+	const struct wkey *k;
+	int rc = -1;
+
+	nlines = (nv + TBL_G_PER_LINE - 1) / TBL_G_PER_LINE;
+	if ((key_at = calloc(nv, sizeof(*key_at))) == NULL ||
+	    wb_grow(g, nlines * TBL_G_LINE) != 0 ||
+	    wb_grow(recs, (size_t)n * TBL_REC_SIZE) != 0)
+		goto oom;
+	for (e = 0; e < n; e++)
+		key_at[ph->vert[e]] = e + 1;
+	memset(g->p, 0, nlines * TBL_G_LINE);
+	g->len = nlines * TBL_G_LINE;
+	for (v = 0; v < nlines * TBL_G_PER_LINE; v++) {
+		unsigned gv = v < nv ? ph->g[v] : 3;
+		uint64_t pos = v % TBL_G_PER_LINE;
+
+		line = g->p + v / TBL_G_PER_LINE * TBL_G_LINE;
+		if (pos == 0)
+			tbl_put32(line + TBL_G_RANK, used);
+		if (pos == 32)
+			line[TBL_G_COUNT32] = (uint8_t)(used -
+			    tbl_le32(line + TBL_G_RANK));
+		line[pos >> 2] |= (uint8_t)(gv << ((pos & 3) * 2));
+		if (v >= nv || key_at[v] == 0)
+			continue;
+		/* The key of vertex v is the next record. */
+		e = key_at[v] - 1;
+		k = &keys[e];
+		line[TBL_G_FP + pos] = ph->fp[e];
+		if (e == def_e)
+			*defrec = used;
+		used++;
+		memset(rec, 0, sizeof(rec));
+		tbl_put32(rec, k->pol);
+		rec[4] = k->blen;
+		rec[5] = k->dlen;
+		klen = k->klen;
+		area = k->dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
+		if (k->dlen == 0 && k->rx_count > 0) {
+			rec[6] |= TBL_KF_REGEX;
+			tbl_put32(rec + TBL_REC_RXFIRST, k->rx_first);
+			tbl_put32(rec + TBL_REC_RXCOUNT, k->rx_count);
+		}
+		if (klen + 1 <= area)
+			memcpy(rec + TBL_REC_KEY, kbuf + k->off, klen);
+		else {
+			rec[6] |= TBL_KF_LONG;
+			if (keyx->len + klen + 1 > UINT32_MAX) {
+				werr(w, "policy table: long keys exceed 4 GiB");
+				goto out;
+			}
+			xoff = (uint32_t)keyx->len;
+			memcpy(rec + TBL_REC_KEY, kbuf + k->off, area - 8);
+			tbl_put32(rec + TBL_REC_KEY + area - 8, xoff);
+			if (wb_add(keyx, kbuf + k->off, klen) != 0 ||
+			    wb_add(keyx, "", 1) != 0)
+				goto oom;
+		}
+		if (wb_add(recs, rec, sizeof(rec)) != 0)
+			goto oom;
+	}
+	rc = 0;
+	goto out;
+oom:
+	nomem(w);
+out:
+	free(key_at);
+	return rc;
+}
+
+static int
+assemble(struct tblw *w, struct build *b, const struct phash *ph,
+    const struct wbuf *g, const struct wbuf *recs, const struct wbuf *keyx,
+    uint32_t nkeys, uint32_t nbind, uint32_t defrec, uint8_t **out,
+    size_t *outlen)
+{
+	const struct wbuf *meta[] = {
+		[TBL_S_STRINGS] = &b->strings, [TBL_S_PROV] = &b->prov,
+		[TBL_S_POLICIES] = &b->pols, [TBL_S_REGEX] = &b->regex,
+		[TBL_S_FILES] = &b->files, [TBL_S_LOGFMT] = &b->logfmt,
+		[TBL_S_LISTS] = &b->lists, [TBL_S_BLOCKCRC] = NULL,
+		[TBL_S_G] = g, [TBL_S_RECORDS] = recs, [TBL_S_KEYX] = keyx,
+	};
+	uint64_t off[TBL_NSEC], sz[TBL_NSEC], pos = TBL_HEADER_SIZE, nb, i;
+	uint64_t blk = (uint64_t)1 << TBL_BLOCK_SHIFT, end, s;
+	uint8_t *f;
+	uint32_t schema_off;
+	int k;
+
+	if (fin_string(w, b, w->schema, &schema_off) != 0)
+		return nomem(w);
+	for (k = 0; k <= TBL_S_LISTS; k++) {
+		pos = align(pos, 8);
+		off[k] = pos;
+		sz[k] = meta[k]->len;
+		pos += sz[k];
+	}
+	for (k = TBL_S_G; k < TBL_NSEC; k++)
+		sz[k] = meta[k]->len;
+	/* BLOCKCRC's size depends on where G starts: settle it first. */
+	pos = align(pos, 8);
+	off[TBL_S_BLOCKCRC] = pos;
+	for (nb = 0;; nb++) {
+		uint64_t g0 = align(pos + 4 * nb, 64);
+		uint64_t fsz = align(align(g0 + sz[TBL_S_G], 64) +
+		    sz[TBL_S_RECORDS], 8) + sz[TBL_S_KEYX];
+
+		if ((fsz - g0 + blk - 1) / blk == nb)
+			break;
+	}
+	sz[TBL_S_BLOCKCRC] = 4 * nb;
+	off[TBL_S_G] = align(pos + 4 * nb, 64);
+	off[TBL_S_RECORDS] = align(off[TBL_S_G] + sz[TBL_S_G], 64);
+	off[TBL_S_KEYX] = align(off[TBL_S_RECORDS] + sz[TBL_S_RECORDS], 8);
+	end = off[TBL_S_KEYX] + sz[TBL_S_KEYX];
+	if (end > SIZE_MAX)
+		return werr(w, "policy table: too large");
+	if ((f = calloc(1, (size_t)end)) == NULL)
+		return nomem(w);
+	memcpy(f + TBL_H_MAGIC, TBL_MAGIC, TBL_MAGIC_LEN);
+	tbl_put32(f + TBL_H_VERSION, TBL_VERSION);
+	tbl_put32(f + TBL_H_HSIZE, TBL_HEADER_SIZE);
+	tbl_put64(f + TBL_H_FSIZE, end);
+	tbl_put32(f + TBL_H_BSHIFT, TBL_BLOCK_SHIFT);
+	tbl_put32(f + TBL_H_SEED, ph->seed);
+	tbl_put32(f + TBL_H_R, ph->r);
+	tbl_put32(f + TBL_H_NKEYS, nkeys);
+	tbl_put32(f + TBL_H_NBIND, nbind);
+	tbl_put32(f + TBL_H_NPOL, b->npol);
+	tbl_put32(f + TBL_H_NPROV, b->nprov);
+	tbl_put32(f + TBL_H_NREGEX, (uint32_t)(b->regex.len / TBL_REGEX_SIZE));
+	tbl_put32(f + TBL_H_NFILES, (uint32_t)(b->files.len / TBL_FILE_SIZE));
+	tbl_put32(f + TBL_H_NLOGFMT,
+	    (uint32_t)(b->logfmt.len / TBL_LOGFMT_SIZE));
+	tbl_put32(f + TBL_H_NFIELDS, ECTLS_NFIELDS);
+	tbl_put32(f + TBL_H_SCHEMA, schema_off);
+	tbl_put32(f + TBL_H_DEFKEY, defrec);
+	memcpy(f + TBL_H_DESC, TBL_DESCRIPTION, sizeof(TBL_DESCRIPTION) - 1);
+	for (k = 0; k < TBL_NSEC; k++) {
+		tbl_put64(f + TBL_H_DIR + 16 * k, off[k]);
+		tbl_put64(f + TBL_H_DIR + 16 * k + 8, sz[k]);
+		/* STRINGS may have grown by the schema string: copy now. */
+		if (meta[k] != NULL && meta[k]->len > 0)
+			memcpy(f + off[k], meta[k]->p, meta[k]->len);
+	}
+	for (i = 0; i < nb; i++) {
+		s = off[TBL_S_G] + i * blk;
+		tbl_put32(f + off[TBL_S_BLOCKCRC] + 4 * i,
+		    crc32c(0, f + s, (size_t)(end - s < blk ? end - s : blk)));
+	}
+	tbl_put32(f + TBL_H_CRC, crc32c(0, f, (size_t)off[TBL_S_G]));
+	*out = f;
+	*outlen = (size_t)end;
+	return 0;
+}
+
+int
+tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
+{
+	struct build b;
+	struct sortctx sc;
+	struct phash ph;
+	struct wbuf kbuf, g, recs, keyx;
+	struct went *tmp = NULL, *e;
+	struct wkey *keys = NULL;
+	uint32_t *ids = NULL, *rank = NULL, *rxcnt = NULL, *rxstart = NULL;
+	uint32_t *rxord = NULL, *hasdef = NULL;
+	uint32_t nb = w->binds.n, i, j, pidx, sid, def_e = 0, defrec = 0;
+	uint32_t nbind = 0;
+	const uint8_t *bname;
+	size_t bl;
+	int rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	memset(&ph, 0, sizeof(ph));
+	memset(&kbuf, 0, sizeof(kbuf));
+	memset(&g, 0, sizeof(g));
+	memset(&recs, 0, sizeof(recs));
+	memset(&keyx, 0, sizeof(keyx));
+	*out = NULL;
+	*outlen = 0;
+	if (w->nents > UINT32_MAX / 4)
+		return werr(w, "policy table: too many keys");
+	if ((ids = calloc(nb + 1, sizeof(*ids))) == NULL ||
+	    (rank = calloc(nb + 1, sizeof(*rank))) == NULL ||
+	    (hasdef = calloc(nb + 1, sizeof(*hasdef))) == NULL ||
+	    (rxcnt = calloc(nb + 1, sizeof(*rxcnt))) == NULL ||
+	    (rxstart = calloc(nb + 2, sizeof(*rxstart))) == NULL ||
+	    (rxord = calloc(w->nrx + 1, sizeof(*rxord))) == NULL ||
+	    (keys = calloc(w->nents + 1, sizeof(*keys))) == NULL ||
+	    (tmp = calloc(w->nents / 2 + 1, sizeof(*tmp))) == NULL ||
+	    (b.fin_str = calloc(w->strs.n + 1, sizeof(uint32_t))) == NULL ||
+	    (b.fin_list = calloc(w->lists.n + 1, sizeof(uint32_t))) == NULL ||
+	    (b.fin_prov = calloc(w->provs.n + 1, sizeof(uint32_t))) == NULL ||
+	    (b.fin_pol = calloc(w->pols.n + 1, sizeof(uint32_t))) == NULL ||
+	    (b.pol_order = calloc(w->pols.n + 1, sizeof(uint32_t))) == NULL) {
+		nomem(w);
+		goto out;
+	}
+	/* Binding ranks by name; each needs its own record. */
+	for (i = 0; i < nb; i++)
+		ids[i] = i;
+	sort_bindings(w, ids, nb);
+	for (i = 0; i < nb; i++)
+		rank[ids[i]] = i;
+	for (i = 0; i < w->nents; i++)
+		if (w->ents[i].dlen == 0)
+			hasdef[w->ents[i].bind] = 1;
+	for (i = 0; i < nb; i++)
+		if (!hasdef[ids[i]]) {
+			bname = in_get(&w->binds, ids[i], &bl);
+			werr(w, "policy table: binding \"%.*s\" has no record "
+			    "of its own (add it with domain NULL)", (int)bl,
+			    (const char *)bname);
+			goto out;
+		}
+	if (in_find(&w->binds, "default", 7, &sid) != 0) {
+		werr(w, "policy table: no record for binding \"default\"");
+		goto out;
+	}
+	/* Regex entries grouped by binding rank, declaration order kept. */
+	for (i = 0; i < w->nrx; i++)
+		rxcnt[rank[w->rx[i].bind]]++;
+	for (i = 0; i < nb; i++)
+		rxstart[i + 1] = rxstart[i] + rxcnt[i];
+	memcpy(rxcnt, rxstart, nb * sizeof(*rxcnt));
+	for (i = 0; i < w->nrx; i++)
+		rxord[rxcnt[rank[w->rx[i].bind]]++] = i;
+	/* Sort the keys; duplicates are an error. */
+	for (i = 0; i < w->nents; i++)
+		w->ents[i].bind = rank[w->ents[i].bind];
+	sc.w = w;
+	sc.rank = rank;
+	msort(&sc, w->ents, tmp, w->nents);
+	for (i = 1; i < w->nents; i++)
+		if (went_cmp(&sc, &w->ents[i - 1], &w->ents[i]) == 0) {
+			e = &w->ents[i];
+			bname = in_get(&w->binds, ids[e->bind], &bl);
+			werr(w, "policy table: binding \"%.*s\", domain "
+			    "\"%.*s\" added twice", (int)bl,
+			    (const char *)bname, (int)e->dlen,
+			    e->dlen ? (const char *)w->doms.p + e->dom :
+			    "(none)");
+			goto restore;
+		}
+	/*
+	 * Walk the sorted keys: key bytes, final policy numbers (first met,
+	 * so independent of insertion order), each binding's regexes right
+	 * after its own record.
+	 */
+	if (wb_add(&b.strings, "", 1) != 0 || wb_u32(&b.lists, 0) != 0)
+		goto oom;
+	for (i = 0; i < w->nents; i++) {
+		e = &w->ents[i];
+		bname = in_get(&w->binds, ids[e->bind], &bl);
+		keys[i].off = kbuf.len;
+		keys[i].klen = (uint16_t)(bl + 1 + e->dlen);
+		keys[i].blen = (uint8_t)bl;
+		keys[i].dlen = e->dlen;
+		fin_policy(&b, e->pol, &keys[i].pol);
+		if (e->dlen == 0) {
+			nbind++;
+			if (bl == 7 && memcmp(bname, "default", 7) == 0)
+				def_e = i;
+			keys[i].rx_first = rxstart[e->bind];
+			keys[i].rx_count = rxstart[e->bind + 1] -
+			    rxstart[e->bind];
+			for (j = rxstart[e->bind]; j < rxstart[e->bind + 1];
+			    j++)
+				fin_policy(&b, w->rx[rxord[j]].pol, &pidx);
+		}
+		if (wb_add(&kbuf, bname, bl) != 0 ||
+		    wb_add(&kbuf, "", 1) != 0 ||
+		    (e->dlen > 0 &&
+		    wb_add(&kbuf, w->doms.p + e->dom, e->dlen) != 0))
+			goto oom;
+	}
+	if (emit_policies(w, &b) != 0)
+		goto oom;
+	for (j = 0; j < w->nrx; j++) {
+		const struct wrx *x = &w->rx[rxord[j]];
+		uint8_t r[TBL_REGEX_SIZE];
+
+		if (fin_string(w, &b, x->pat, &sid) != 0)
+			goto oom;
+		tbl_put32(r, sid);
+		tbl_put32(r + 4, b.fin_pol[x->pol] - 1);
+		tbl_put32(r + 8, x->level);
+		if (wb_add(&b.regex, r, sizeof(r)) != 0)
+			goto oom;
+	}
+	/* Files by path, log formats by name (insertion sort: few). */
+	for (i = 1; i < w->nfiles; i++)
+		for (j = i; j > 0 && cmp_file(w, w->files[j - 1].path,
+		    w->files[j].path) > 0; j--) {
+			struct wfile t = w->files[j];
+
+			w->files[j] = w->files[j - 1];
+			w->files[j - 1] = t;
+		}
+	for (i = 0; i < w->nfiles; i++) {
+		uint8_t r[TBL_FILE_SIZE];
+
+		memset(r, 0, sizeof(r));
+		if (fin_string(w, &b, w->files[i].path, &sid) != 0)
+			goto oom;
+		tbl_put32(r, sid);
+		memcpy(r + 8, w->files[i].sha, 32);
+		if (wb_add(&b.files, r, sizeof(r)) != 0)
+			goto oom;
+	}
+	for (i = 1; i < w->nlogs; i++)
+		for (j = i; j > 0 && cmp_file(w, w->logs[j - 1].name,
+		    w->logs[j].name) > 0; j--) {
+			struct wlog t = w->logs[j];
+
+			w->logs[j] = w->logs[j - 1];
+			w->logs[j - 1] = t;
+		}
+	for (i = 0; i < w->nlogs; i++) {
+		uint8_t r[TBL_LOGFMT_SIZE];
+		uint32_t vo;
+
+		if (fin_string(w, &b, w->logs[i].name, &sid) != 0 ||
+		    fin_string(w, &b, w->logs[i].value, &vo) != 0)
+			goto oom;
+		tbl_put32(r, sid);
+		tbl_put32(r + 4, vo);
+		if (wb_add(&b.logfmt, r, sizeof(r)) != 0)
+			goto oom;
+	}
+	if (build_phash(w, kbuf.p, keys, (uint32_t)w->nents, &ph) != 0 ||
+	    build_index(w, kbuf.p, keys, (uint32_t)w->nents, def_e, &ph, &g,
+	    &recs, &keyx, &defrec) != 0 ||
+	    assemble(w, &b, &ph, &g, &recs, &keyx, (uint32_t)w->nents, nbind,
+	    defrec, out, outlen) != 0)
+		goto restore;
+	rc = 0;
+	goto restore;
+oom:
+	nomem(w);
+restore:
+	/* Entries hold ranks now; turn them back into binding ids. */
+	for (i = 0; i < w->nents; i++)
+		w->ents[i].bind = ids[w->ents[i].bind];
+out:
+	ph_free(&ph);
+	build_free(&b);
+	free(kbuf.p);
+	free(g.p);
+	free(recs.p);
+	free(keyx.p);
+	free(ids);
+	free(rank);
+	free(hasdef);
+	free(rxcnt);
+	free(rxstart);
+	free(rxord);
+	free(keys);
+	free(tmp);
+	return rc;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+tblw_write_atomic(struct tblw *w, const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t len, dl;
+	char *tmp = NULL, *dir = NULL;
+	const char *slash;
+	int fd = -1, dfd, rc = -1, e;
+
+	if (tblw_write_mem(w, &buf, &len) != 0)
+		return -1;
+	slash = strrchr(path, '/');
+	dl = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+	if ((dir = malloc(dl + 1)) == NULL ||
+	    (tmp = malloc(strlen(path) + 16)) == NULL) {
+		nomem(w);
+		goto out;
+	}
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else {
+		memcpy(dir, slash == path ? "/" : path, dl);
+		dir[dl] = '\0';
+	}
+	if (slash == NULL)
+		snprintf(tmp, strlen(path) + 16, ".%s.XXXXXX", path);
+	else
+		snprintf(tmp, strlen(path) + 16, "%.*s/.%s.XXXXXX",
+		    (int)(slash - path), path, slash + 1);
+	if ((fd = mkstemp(tmp)) == -1) {
+		werr(w, "cannot create a temporary file for \"%s\": %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0644) == -1 || write_all(fd, buf, len) != 0 ||
+	    fsync(fd) == -1) {
+		werr(w, "cannot write \"%s\": %s", tmp, strerror(errno));
+		goto unlink;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		werr(w, "cannot write \"%s\": %s", tmp, strerror(errno));
+		goto unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		werr(w, "cannot rename \"%s\" to \"%s\": %s", tmp, path,
+		    strerror(errno));
+		goto unlink;
+	}
+	/* Make the rename itself durable. */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		if (fsync(dfd) == -1 && errno != EINVAL) {
+			e = errno;
+			close(dfd);
+			werr(w, "cannot sync directory \"%s\": %s", dir,
+			    strerror(e));
+			goto out;
+		}
+		close(dfd);
+	}
+	rc = 0;
+	goto out;
+unlink:
+	e = errno;
+	if (fd != -1)
+		close(fd);
+	fd = -1;
+	unlink(tmp);
+	errno = e;
+out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	free(tmp);
+	free(dir);
+	return rc;
+}

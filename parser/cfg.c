@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cfg.c -- parse sessions: reading files, includes, and the AST builders the
+ * grammar calls.  Library code: findings go to the diag sink, nothing is
+ * printed, nothing exits.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg_int.h"
+#include "parser.h"
+
+/* From the flex scanner (lexer.l). */
+typedef void *yyscan_t;
+int	cfg_yylex_init_extra(struct parser *, yyscan_t *);
+int	cfg_yylex_destroy(yyscan_t);
+void	*cfg_yy_scan_buffer(char *, size_t, yyscan_t);
+
+#define MAX_FILE_SIZE	((size_t)UINT32_MAX - 2)
+
+static struct diag_item *
+cfg_vreport(struct parser *p, enum diag_sev sev, const char *id,
+    const struct loc *l, const char *fmt, va_list ap)
+{
+	struct diag_item *it;
+
+	it = diag_vadd(p->cfg->diag, sev, id, l, fmt, ap);
+	if (sev >= DIAG_ERROR)
+		p->cfg->errors++;
+	return it;
+}
+
+struct diag_item *
+cfg_error(struct parser *p, const char *id, const struct loc *l,
+    const char *fmt, ...)
+{
+	struct diag_item *it;
+	va_list ap;
+
+	va_start(ap, fmt);
+	it = cfg_vreport(p, DIAG_ERROR, id, l, fmt, ap);
+	va_end(ap);
+	return it;
+}
+
+struct diag_item *
+cfg_warning(struct parser *p, const char *id, const struct loc *l,
+    const char *fmt, ...)
+{
+	struct diag_item *it;
+	va_list ap;
+
+	va_start(ap, fmt);
+	it = cfg_vreport(p, DIAG_WARNING, id, l, fmt, ap);
+	va_end(ap);
+	return it;
+}
+
+void
+cfg_oom(struct parser *p)
+{
+	if (!p->cfg->fatal)
+		diag_add(p->cfg->diag, DIAG_FATAL, NULL, NULL, "out of memory");
+	p->cfg->fatal = 1;
+	p->cfg->errors++;
+}
+
+void
+cfg_quote(char *buf, size_t size, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0, max = 40;
+	unsigned char c;
+
+	if (size < 8)
+		return;
+	buf[o++] = '"';
+	for (i = 0; i < n && i < max && o + 6 < size; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else
+			buf[o++] = (char)c;
+	}
+	if (i < n && o + 5 < size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}
+
+struct ast_node *
+cfg_node(struct parser *p, int kind, const struct tok *t, const struct loc *l)
+{
+	struct ast_node *n;
+
+	if ((n = arena_alloc(&p->cfg->arena, sizeof(*n))) == NULL ||
+	    (n->name = arena_strndup(&p->cfg->arena, t->s, t->len)) == NULL) {
+		cfg_oom(p);
+		return NULL;
+	}
+	n->kind = (uint8_t)kind;
+	n->loc = *l;
+	return n;
+}
+
+struct ast_value *
+cfg_scalar(struct parser *p, int kind, const struct tok *t,
+    const struct loc *l)
+{
+	struct ast_value *v;
+
+	if ((v = arena_alloc(&p->cfg->arena, sizeof(*v))) == NULL ||
+	    (v->u.str = arena_strndup(&p->cfg->arena, t->s, t->len)) == NULL) {
+		cfg_oom(p);
+		return NULL;
+	}
+	v->kind = (uint8_t)kind;
+	v->loc = *l;
+	v->len = t->len;
+	return v;
+}
+
+struct ast_value *
+cfg_compound(struct parser *p, int kind, struct ast_value *items,
+    const struct loc *l)
+{
+	struct ast_value *v, *i;
+
+	if ((v = arena_alloc(&p->cfg->arena, sizeof(*v))) == NULL) {
+		cfg_oom(p);
+		return NULL;
+	}
+	v->kind = (uint8_t)kind;
+	v->loc = *l;
+	v->u.items = items;
+	for (i = items; i != NULL; i = i->next)
+		v->len++;
+	return v;
+}
+
+void
+cfg_scope_body(struct ast_node *scope, struct ast_node *body)
+{
+	struct ast_node *c;
+
+	scope->children = body;
+	for (c = body; c != NULL; c = c->next)
+		c->parent = scope;
+}
+
+/*
+ * Read a whole file into a buffer with two trailing NULs (what flex's
+ * yy_scan_buffer wants).  Returns 0, or an errno value.
+ */
+static int
+read_file(const char *path, char **bufp, size_t *lenp, struct stat *st)
+{
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	ssize_t r;
+	int fd, err = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return errno;
+	if (fstat(fd, st) == -1) {
+		err = errno;
+		goto out;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		err = EISDIR;
+		goto out;
+	}
+	if (S_ISREG(st->st_mode) && (size_t)st->st_size <= MAX_FILE_SIZE)
+		cap = (size_t)st->st_size + 2;
+	if (cap < 4096)
+		cap = 4096;
+	if ((buf = malloc(cap)) == NULL) {
+		err = ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		if (cap - len < 3) {
+			if (cap > MAX_FILE_SIZE / 2) {
+				err = EFBIG;
+				goto out;
+			}
+			if ((nb = realloc(buf, cap * 2)) == NULL) {
+				err = ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 2);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = buf[len + 1] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+/* Parse buf[0..len) (two NULs follow it) as `file`; returns the statements. */
+static struct ast_node *
+parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
+    unsigned base_depth)
+{
+	struct parser p;
+	struct ast_node *fn = NULL, *s;
+	unsigned slots;
+
+	memset(&p, 0, sizeof(p));
+	p.cfg = c;
+	p.file = file;
+	p.buf = buf;
+	p.len = len;
+	p.line = p.col = 1;
+	p.depth = p.base_depth = base_depth;
+	slots = c->opts.max_depth + 1;
+	p.open = calloc(slots, sizeof(*p.open));
+	p.open_ch = calloc(slots, 1);
+	c->input_bytes += len;
+	if (p.open == NULL || p.open_ch == NULL ||
+	    cfg_yylex_init_extra(&p, &p.scanner) != 0) {
+		cfg_oom(&p);
+		goto out;
+	}
+	if (cfg_yy_scan_buffer(buf, len + 2, p.scanner) == NULL) {
+		cfg_oom(&p);
+		goto out;
+	}
+	/* 1: syntax error not recovered; 2: memory exhausted (bison stack). */
+	if (cfg_run(&p) == 2)
+		cfg_oom(&p);
+	if ((fn = arena_alloc(&c->arena, sizeof(*fn))) == NULL) {
+		cfg_oom(&p);
+		goto out;
+	}
+	fn->kind = AST_FILE;
+	fn->loc.file = file;
+	fn->loc.line = fn->loc.col = 1;
+	fn->loc.len = (uint32_t)len;
+	fn->children = p.result;
+	for (s = p.result; s != NULL; s = s->next)
+		s->parent = fn;
+out:
+	if (p.scanner != NULL)
+		cfg_yylex_destroy(p.scanner);
+	free(p.open);
+	free(p.open_ch);
+	return fn;
+}
+
+static struct loc_file *
+new_file(struct cfg *c, const char *path, const struct loc_file *parent,
+    const struct loc *at)
+{
+	struct loc_file *f;
+
+	if ((f = arena_alloc(&c->arena, sizeof(*f))) == NULL ||
+	    (f->path = arena_strndup(&c->arena, path, strlen(path))) == NULL)
+		return NULL;
+	f->parent = parent;
+	if (at != NULL) {
+		f->parent_line = at->line;
+		f->parent_col = at->col;
+	}
+	return f;
+}
+
+static void
+opts_defaults(struct cfg *c, const struct cfg_opts *o)
+{
+	if (o != NULL)
+		c->opts = *o;
+	if (c->opts.max_depth == 0)
+		c->opts.max_depth = CFG_MAX_DEPTH;
+	if (c->opts.max_include_depth == 0 ||
+	    c->opts.max_include_depth > CFG_MAX_INCLUDE_DEPTH)
+		c->opts.max_include_depth = CFG_MAX_INCLUDE_DEPTH;
+	if (c->opts.max_token == 0)
+		c->opts.max_token = CFG_MAX_TOKEN;
+}
+
+static struct cfg *
+cfg_new(const struct cfg_opts *o, struct diag *d)
+{
+	struct cfg *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		diag_add(d, DIAG_FATAL, NULL, NULL, "out of memory");
+		return NULL;
+	}
+	arena_init(&c->arena);
+	c->diag = d;
+	opts_defaults(c, o);
+	return c;
+}
+
+struct cfg *
+cfg_parse_file(const char *path, const struct cfg_opts *o, struct diag *d)
+{
+	struct loc_file *file;
+	struct stat st;
+	struct cfg *c;
+	char *buf;
+	size_t len;
+	int err;
+
+	if ((err = read_file(path, &buf, &len, &st)) != 0) {
+		diag_add(d, DIAG_FATAL, NULL, NULL, "cannot read \"%s\": %s",
+		    path, strerror(err));
+		return NULL;
+	}
+	if ((c = cfg_new(o, d)) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	if ((file = new_file(c, path, NULL, NULL)) == NULL) {
+		diag_add(d, DIAG_FATAL, NULL, NULL, "out of memory");
+		free(buf);
+		cfg_free(c);
+		return NULL;
+	}
+	c->stack[0].dev = st.st_dev;
+	c->stack[0].ino = st.st_ino;
+	c->nstack = 1;
+	c->root = parse_buffer(c, file, buf, len, 0);
+	free(buf);
+	if (c->root == NULL) {
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct cfg *
+cfg_parse_mem(const char *name, const void *data, size_t len,
+    const struct cfg_opts *o, struct diag *d)
+{
+	struct loc_file *file;
+	struct cfg *c;
+	char *buf;
+
+	if (len > MAX_FILE_SIZE || (c = cfg_new(o, d)) == NULL)
+		return NULL;
+	if ((buf = malloc(len + 2)) == NULL ||
+	    (file = new_file(c, name, NULL, NULL)) == NULL) {
+		free(buf);
+		cfg_free(c);
+		return NULL;
+	}
+	memcpy(buf, data, len);
+	buf[len] = buf[len + 1] = '\0';
+	c->root = parse_buffer(c, file, buf, len, 0);
+	free(buf);
+	if (c->root == NULL) {
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+cfg_free(struct cfg *c)
+{
+	if (c == NULL)
+		return;
+	arena_fini(&c->arena);
+	free(c);
+}
+
+const struct ast_node *
+cfg_root(const struct cfg *c)
+{
+	return c->root;
+}
+
+size_t
+cfg_errors(const struct cfg *c)
+{
+	return c->errors;
+}
+
+size_t
+cfg_input_bytes(const struct cfg *c)
+{
+	return c->input_bytes;
+}
+
+size_t
+cfg_memory_bytes(const struct cfg *c)
+{
+	return c->arena.total;
+}
+
+/* ---- includes ---- */
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The path an include names, relative to the directory of the including
+ * file.  "file://" URIs are paths; any other scheme cannot be checked.
+ * Returns a malloc'd string or NULL (with *why set).
+ */
+static char *
+include_path(const char *from, const char *arg, const char **why)
+{
+	const char *slash;
+	char *r;
+	size_t dl;
+
+	*why = NULL;
+	if (strncmp(arg, "file://", 7) == 0)
+		arg += 7;
+	else if (strstr(arg, "://") != NULL) {
+		*why = "only file paths can be included here (URI schemes are "
+		    "resolved by Momentum at run time)";
+		return NULL;
+	}
+	if (arg[0] == '\0') {
+		*why = "empty path";
+		return NULL;
+	}
+	if (arg[0] == '/' || (slash = strrchr(from, '/')) == NULL)
+		return strdup(arg);
+	dl = (size_t)(slash - from) + 1;
+	if ((r = malloc(dl + strlen(arg) + 1)) == NULL)
+		return NULL;
+	memcpy(r, from, dl);
+	strcpy(r + dl, arg);
+	return r;
+}
+
+/* Include one file; appends an AST_FILE to *tail. */
+static void
+include_one(struct parser *p, struct ast_node *inc, const char *path,
+    struct ast_node ***tail)
+{
+	struct cfg *c = p->cfg;
+	struct loc_file *file;
+	struct ast_node *fn;
+	struct diag_item *it;
+	struct stat st;
+	char *buf;
+	size_t len;
+	unsigned i;
+	int err;
+
+	if (c->nstack > c->opts.max_include_depth) {
+		cfg_error(p, "include", &inc->value->loc,
+		    "includes nested too deeply (more than %u levels) at \"%s\"",
+		    c->opts.max_include_depth, path);
+		return;
+	}
+	if (stat(path, &st) == 0) {
+		for (i = 0; i < c->nstack; i++) {
+			if (c->stack[i].dev == st.st_dev &&
+			    c->stack[i].ino == st.st_ino) {
+				it = cfg_error(p, "include", &inc->value->loc,
+				    "include cycle: \"%s\" is already being read",
+				    path);
+				(void)it;
+				return;
+			}
+		}
+	}
+	if ((err = read_file(path, &buf, &len, &st)) != 0) {
+		cfg_error(p, "include", &inc->value->loc,
+		    "cannot include \"%s\": %s", path, strerror(err));
+		return;
+	}
+	if ((file = new_file(c, path, p->file, &inc->loc)) == NULL) {
+		free(buf);
+		cfg_oom(p);
+		return;
+	}
+	c->stack[c->nstack].dev = st.st_dev;
+	c->stack[c->nstack].ino = st.st_ino;
+	c->nstack++;
+	fn = parse_buffer(c, file, buf, len, p->depth);
+	c->nstack--;
+	free(buf);
+	if (fn == NULL)
+		return;
+	fn->parent = inc;
+	**tail = fn;
+	*tail = &fn->next;
+}
+
+/*
+ * Resolve an include statement: parse the file, or every file of a
+ * directory in lexical order (dotfiles and subdirectories skipped), as
+ * children of the include node (they belong to the enclosing scope).
+ */
+void
+cfg_include(struct parser *p, struct ast_node *inc)
+{
+	struct ast_node **tail = &inc->children;
+	const char *why;
+	char *path, **names = NULL, *full;
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, cap = 0, i;
+	DIR *dir;
+
+	if (p->cfg->opts.no_includes || p->cfg->fatal || inc->value == NULL)
+		return;
+	if (inc->value->kind != AST_V_WORD && inc->value->kind != AST_V_STRING)
+		return;
+	inc->flags |= AST_F_RESOLVED;
+	if ((path = include_path(p->file->path, inc->value->u.str, &why)) ==
+	    NULL) {
+		if (why == NULL)
+			cfg_oom(p);
+		else
+			cfg_error(p, "include", &inc->value->loc,
+			    "cannot include \"%s\": %s", inc->value->u.str, why);
+		return;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if ((dir = opendir(path)) == NULL) {
+			cfg_error(p, "include", &inc->value->loc,
+			    "cannot include directory \"%s\": %s", path,
+			    strerror(errno));
+			free(path);
+			return;
+		}
+		while ((de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				char **nn;
+
+				cap = cap ? cap * 2 : 16;
+				if ((nn = realloc(names, cap * sizeof(*nn))) ==
+				    NULL)
+					break;
+				names = nn;
+			}
+			if ((names[n] = strdup(de->d_name)) == NULL)
+				break;
+			n++;
+		}
+		closedir(dir);
+		if (n > 0)
+			qsort(names, n, sizeof(*names), name_cmp);
+		for (i = 0; i < n; i++) {
+			full = malloc(strlen(path) + strlen(names[i]) + 2);
+			if (full == NULL) {
+				cfg_oom(p);
+				break;
+			}
+			sprintf(full, "%s/%s", path, names[i]);
+			if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode))
+				include_one(p, inc, full, &tail);
+			free(full);
+		}
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	} else
+		include_one(p, inc, path, &tail);
+	free(path);
+}

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * parser.y -- the grammar of ecelerity.conf.  Syntax only: every action is
+ * a one-line call to a builder in cfg.c; meaning is checked in compiler/.
+ *
+ * Statements have no terminator, so error recovery works by line: after a
+ * syntax error the token wrapper (cfg_yylex) inserts a SYNC token before the
+ * next token that starts a line, and `stmt: error SYNC` resumes there; a
+ * "}" on the same line also ends recovery (`scope: ... stmts error '}'`).
+ */
+%code requires {
+#include "cfg_int.h"
+}
+
+%define api.pure full
+%define api.prefix {cfg_yy}
+%define api.location.type {struct loc}
+%define parse.error custom
+%locations
+%param {struct parser *p}
+%expect 0
+
+%code {
+#include <stdio.h>
+#include <string.h>
+
+int lex_scan(CFG_YYSTYPE *, CFG_YYLTYPE *, void *);
+static int cfg_yylex(CFG_YYSTYPE *, CFG_YYLTYPE *, struct parser *);
+static void cfg_yyerror(const CFG_YYLTYPE *, struct parser *, const char *);
+
+/* A quoted rendering of a token, in the arena (for warnings). */
+static const char *
+cfg_quote_tmp(struct parser *p, const struct tok *t)
+{
+	char buf[96], *r;
+
+	cfg_quote(buf, sizeof(buf), t->s, t->len);
+	r = arena_strndup(&p->cfg->arena, buf, strlen(buf));
+	return r != NULL ? r : "\"...\"";
+}
+
+/* A rule's location spans its first to its last symbol. */
+#define YYLLOC_DEFAULT(Cur, Rhs, N) do {				\
+	if (N) {							\
+		(Cur) = YYRHSLOC(Rhs, 1);				\
+		(Cur).len = YYRHSLOC(Rhs, N).off + YYRHSLOC(Rhs, N).len	\
+		    - YYRHSLOC(Rhs, 1).off;				\
+	} else {							\
+		(Cur) = YYRHSLOC(Rhs, 0);				\
+		(Cur).off += (Cur).len;					\
+		(Cur).len = 0;						\
+	}								\
+} while (0)
+
+#define NODE(kind, t, l)	cfg_node(p, (kind), &(t), &(l))
+}
+
+%union {
+	struct tok		 tok;
+	struct ast_node		*node;
+	struct ast_value	*val;
+	struct {
+		struct ast_node	*first, *last;
+	}			 nodes;
+	struct {
+		struct ast_value *first, *last;
+	}			 vals;
+}
+
+%token <tok> WORD STRING INCLUDE READONLY_INCLUDE LEGACY_ATTRS ELISION
+%token SYNC
+%token EQ "=" LBRACE "{" RBRACE "}" LPAREN "(" RPAREN ")"
+%token LBRACK "[" RBRACK "]" COMMA ","
+%type <nodes> stmts
+%type <node> stmt scope
+%type <val> value scalar name_value key
+%type <vals> items entries
+%type <tok> word
+
+%%
+
+file	: stmts			{ p->result = $1.first; }
+	;
+
+stmts	: %empty		{ $$.first = $$.last = NULL; }
+	| stmts stmt		{
+				$$ = $1;
+				if ($2 != NULL) {
+					if ($$.last != NULL)
+						$$.last->next = $2;
+					else
+						$$.first = $2;
+					$$.last = $2;
+				}
+				}
+	;
+
+stmt	: word "=" value	{ $$ = NODE(AST_OPTION, $1, @1); if ($$) $$->value = $3; }
+	| word "[" entries "]"	{
+				$$ = NODE(AST_OPTION, $1, @1);
+				if ($$) $$->value = cfg_compound(p, AST_V_DICT, $3.first, &@2);
+				}
+	| scope			{ $$ = $1; }
+	| INCLUDE scalar	{ $$ = NODE(AST_INCLUDE, $1, @1); if ($$) { $$->value = $2; cfg_include(p, $$); } }
+	| READONLY_INCLUDE scalar {
+				$$ = NODE(AST_INCLUDE, $1, @1);
+				if ($$) { $$->flags |= AST_F_READONLY; $$->value = $2; cfg_include(p, $$); }
+				}
+	| ELISION stmt		{
+				$$ = $2;
+				cfg_warning(p, "doc-elision", &@1,
+				    "documentation elision %s skipped (Momentum "
+				    "rejects this line)", cfg_quote_tmp(p, &$1));
+				}
+	| SYNC			{ $$ = NULL; }
+	| error SYNC		{ $$ = NULL; yyerrok; }
+	;
+
+scope	: word "{" stmts "}"	{ $$ = NODE(AST_SCOPE, $1, @1); if ($$) { cfg_scope_body($$, $3.first); $$->end = @4; } }
+	| word "=" "{" stmts "}" { $$ = NODE(AST_SCOPE, $1, @1); if ($$) { cfg_scope_body($$, $4.first); $$->end = @5; } }
+	| word name_value "{" stmts "}" {
+				$$ = NODE(AST_SCOPE, $1, @1);
+				if ($$) { $$->value = $2; cfg_scope_body($$, $4.first); $$->end = @5; }
+				}
+	| word name_value name_value legacy "{" stmts "}" {
+				$$ = NODE(AST_SCOPE, $1, @1);
+				if ($$) {
+					$$->flags |= AST_F_LEGACY;
+					$$->value = $3;
+					$$->legacy_name = $2;
+					cfg_scope_body($$, $6.first);
+					$$->end = @7;
+					cfg_error(p, "legacy-syntax", &@1,
+					    "\"%s %s %s\" is Momentum 2.x module syntax; Momentum 4 "
+					    "declares a module as \"%s { ... }\" or \"%s \\\"NAME\\\" { ... }\"",
+					    $$->name, $2->u.str, $3->u.str, $3->u.str, $3->u.str);
+				}
+				}
+	| word "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
+	| word name_value "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
+	;
+
+legacy	: %empty
+	| LEGACY_ATTRS
+	;
+
+name_value
+	: WORD			{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| STRING		{ $$ = cfg_scalar(p, AST_V_STRING, &$1, &@1); }
+	;
+
+word	: WORD			{ $$ = $1; }
+	;
+
+scalar	: WORD			{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| INCLUDE		{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| READONLY_INCLUDE	{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| STRING		{ $$ = cfg_scalar(p, AST_V_STRING, &$1, &@1); }
+	;
+
+value	: scalar		{ $$ = $1; }
+	| "(" items ")"		{ $$ = cfg_compound(p, AST_V_LIST, $2.first, &@$); }
+	| "[" entries "]"	{ $$ = cfg_compound(p, AST_V_DICT, $2.first, &@$); }
+	;
+
+/* List items, whitespace- or comma-separated: ( a "b", c ). */
+items	: %empty		{ $$.first = $$.last = NULL; }
+	| items value comma	{
+				$$ = $1;
+				if ($2 != NULL) {
+					if ($$.last != NULL)
+						$$.last->next = $2;
+					else
+						$$.first = $2;
+					$$.last = $2;
+				}
+				}
+	| items value LEGACY_ATTRS comma {
+				$$ = $1;
+				cfg_error(p, "legacy-syntax", &@3,
+				    "listener attributes \"<...>\" are Momentum 2.x syntax; "
+				    "Momentum 4 uses Listen scopes inside the listener");
+				}
+	;
+
+comma	: %empty
+	| ","
+	;
+
+/* Dictionary entries: [ k = v  k2 = v2 ], "=" optional before "[". */
+entries	: %empty		{ $$.first = $$.last = NULL; }
+	| entries key "=" value comma {
+				$$ = $1;
+				if ($4 != NULL) {
+					$4->key = $2;
+					if ($$.last != NULL)
+						$$.last->next = $4;
+					else
+						$$.first = $4;
+					$$.last = $4;
+				}
+				}
+	| entries key "[" entries "]" comma {
+				struct ast_value *d = cfg_compound(p, AST_V_DICT, $4.first, &@3);
+				$$ = $1;
+				if (d != NULL) {
+					d->key = $2;
+					if ($$.last != NULL)
+						$$.last->next = d;
+					else
+						$$.first = d;
+					$$.last = d;
+				}
+				}
+	;
+
+key	: scalar		{ $$ = $1; }
+	;
+
+%%
+
+/* The token's name for "expected ..." lists. */
+static const char *
+sym_name(yysymbol_kind_t k)
+{
+	switch (k) {
+	case YYSYMBOL_YYEOF:
+		return "end of file";
+	case YYSYMBOL_WORD:
+	case YYSYMBOL_INCLUDE:
+	case YYSYMBOL_READONLY_INCLUDE:
+		return "a word";
+	case YYSYMBOL_STRING:
+		return "a quoted string";
+	case YYSYMBOL_LEGACY_ATTRS:
+		return "\"<...>\"";
+	case YYSYMBOL_ELISION:
+		return "a documentation elision";
+	case YYSYMBOL_EQ:
+		return "\"=\"";
+	case YYSYMBOL_LBRACE:
+		return "\"{\"";
+	case YYSYMBOL_RBRACE:
+		return "\"}\"";
+	case YYSYMBOL_LPAREN:
+		return "\"(\"";
+	case YYSYMBOL_RPAREN:
+		return "\")\"";
+	case YYSYMBOL_LBRACK:
+		return "\"[\"";
+	case YYSYMBOL_RBRACK:
+		return "\"]\"";
+	case YYSYMBOL_COMMA:
+		return "\",\"";
+	default:
+		break;
+	}
+	return NULL;
+}
+
+/* Render the offending token for a message. */
+static void
+tok_render(struct parser *p, yysymbol_kind_t k, char *buf, size_t size)
+{
+	switch (k) {
+	case YYSYMBOL_YYEOF:
+		snprintf(buf, size, "end of file");
+		break;
+	case YYSYMBOL_WORD:
+	case YYSYMBOL_STRING:
+	case YYSYMBOL_INCLUDE:
+	case YYSYMBOL_READONLY_INCLUDE:
+	case YYSYMBOL_LEGACY_ATTRS:
+	case YYSYMBOL_ELISION:
+		cfg_quote(buf, size, p->last_text.s, p->last_text.len);
+		break;
+	default:
+		snprintf(buf, size, "\"%.*s\"", (int)p->last_text.len,
+		    p->last_text.s);
+		break;
+	}
+}
+
+static int
+yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
+{
+	yysymbol_kind_t exp[12], tok = yypcontext_token(ctx);
+	const struct loc *l = yypcontext_location(ctx);
+	struct diag_item *it;
+	char got[96], want[256], after[96];
+	const char *names[12], *nm;
+	int n, i, j, k, dup;
+	size_t w;
+
+	if (p->cfg->fatal || p->cfg->diag->truncated)
+		return 0;
+	p->recovering = 1;
+	if (tok == YYSYMBOL_YYEOF && p->nopen > 0 &&
+	    p->open_ch[p->nopen - 1] == '{') {
+		it = cfg_error(p, "syntax", l,
+		    "expected \"}\" at end of file");
+		diag_note(p->cfg->diag, it, &p->open[p->nopen - 1],
+		    "to match this \"{\"");
+		return 0;
+	}
+	if (tok == YYSYMBOL_YYEOF && p->nopen > 0) {
+		it = cfg_error(p, "syntax", l,
+		    "expected \"%c\" at end of file",
+		    p->open_ch[p->nopen - 1] == '(' ? ')' : ']');
+		diag_note(p->cfg->diag, it, &p->open[p->nopen - 1],
+		    "to match this \"%c\"", p->open_ch[p->nopen - 1]);
+		return 0;
+	}
+	tok_render(p, tok, got, sizeof(got));
+	if (p->prev_tok == ELISION) {
+		char q[96];
+
+		cfg_quote(q, sizeof(q), p->prev_text.s, p->prev_text.len);
+		cfg_error(p, "syntax", &p->prev_loc, "documentation elision %s "
+		    "is not configuration (expected a statement after it, "
+		    "got %s)", q, got);
+		return 0;
+	}
+	n = yypcontext_expected_tokens(ctx, exp, 12);
+	k = 0;
+	for (i = 0; i < n && k < 12; i++) {
+		if (exp[i] == YYSYMBOL_SYNC || exp[i] == YYSYMBOL_YYerror)
+			continue;
+		if ((nm = sym_name(exp[i])) == NULL)
+			nm = yysymbol_name(exp[i]);
+		for (dup = 0, j = 0; j < k; j++)
+			if (strcmp(names[j], nm) == 0)
+				dup = 1;
+		if (!dup)
+			names[k++] = nm;
+	}
+	want[0] = '\0';
+	w = 0;
+	for (i = 0; i < k && w < sizeof(want); i++) {
+		w += snprintf(want + w, sizeof(want) - w, "%s%s",
+		    i == 0 ? "" : (i == k - 1 ? " or " : ", "), names[i]);
+	}
+	after[0] = '\0';
+	if (p->prev_tok == WORD || p->prev_tok == STRING) {
+		char q[80];
+
+		cfg_quote(q, sizeof(q), p->prev_text.s, p->prev_text.len);
+		snprintf(after, sizeof(after), " after %s", q);
+	}
+	if (tok == YYSYMBOL_RBRACE && p->unbalanced_close)
+		cfg_error(p, "syntax", l, "unexpected \"}\" (no scope is open)");
+	else if (k == 0)
+		cfg_error(p, "syntax", l, "unexpected %s", got);
+	else
+		cfg_error(p, "syntax", l, "expected %s%s, got %s", want, after,
+		    got);
+	return 0;
+}
+
+/* Read one token from the scanner. */
+static int
+raw_scan(struct parser *p, struct tok *text, struct loc *loc)
+{
+	CFG_YYSTYPE v;
+	int tok;
+
+	if (p->cfg->fatal || p->cfg->diag->truncated)
+		tok = 0;
+	else
+		tok = lex_scan(&v, loc, p->scanner);
+	if (p->cfg->fatal || p->cfg->diag->truncated)
+		tok = 0;
+	if (tok == 0) {
+		loc->file = p->file;
+		loc->line = p->line;
+		loc->col = p->col;
+		loc->off = p->off;
+		loc->len = 0;
+		text->s = "";
+		text->len = 0;
+	} else if (tok == WORD || tok == STRING || tok == INCLUDE ||
+	    tok == READONLY_INCLUDE || tok == LEGACY_ATTRS)
+		*text = v.tok;
+	else {
+		text->s = p->buf + loc->off;
+		text->len = loc->len;
+	}
+	return tok;
+}
+
+/* Read one token from the line queue, or else the scanner. */
+static int
+raw_next(struct parser *p, struct tok *text, struct loc *loc)
+{
+	int tok;
+
+	if (p->qlen == 0)
+		return raw_scan(p, text, loc);
+	tok = p->q[p->qhead].tok;
+	*text = p->q[p->qhead].text;
+	*loc = p->q[p->qhead].loc;
+	p->qhead = (p->qhead + 1) % CFG_LINE_QUEUE;
+	p->qlen--;
+	return tok;
+}
+
+static int
+has_ellipsis(const struct tok *t)
+{
+	uint32_t i;
+
+	for (i = 0; i + 2 < t->len; i++)
+		if (t->s[i] == '.' && t->s[i + 1] == '.' && t->s[i + 2] == '.')
+			return 1;
+	return 0;
+}
+
+static void
+queue_push(struct parser *p, int tok, const struct tok *text,
+    const struct loc *loc)
+{
+	unsigned i = (p->qhead + p->qlen) % CFG_LINE_QUEUE;
+
+	p->q[i].tok = tok;
+	p->q[i].text = *text;
+	p->q[i].loc = *loc;
+	p->qlen++;
+}
+
+/*
+ * Documentation elisions.  Text pasted from the documentation carries
+ * lines such as "..." or "... other options here ..." and prose sentences
+ * ("Then modify your listener:").  A line made only of bare words that
+ * contains an ellipsis, or of three or more words ending in ":", is handed
+ * to the grammar as one ELISION token: between two statements it is
+ * skipped with a warning, anywhere else it is an error.
+ */
+static int
+next_token(struct parser *p, struct tok *text, struct loc *loc)
+{
+	struct tok t;
+	struct loc l, end;
+	unsigned n = 1, i;
+	int tok, ell, k;
+
+	tok = raw_next(p, text, loc);
+	if (tok != WORD || loc->line == p->raw_prev_line) {
+		p->raw_prev_line = loc->line;
+		return tok;
+	}
+	p->raw_prev_line = loc->line;
+	ell = has_ellipsis(text);
+	end = *loc;
+	/* Read the rest of the line; stop at anything but a bare word. */
+	for (;;) {
+		k = raw_scan(p, &t, &l);
+		queue_push(p, k, &t, &l);
+		if (k != WORD || l.line != loc->line || p->qlen ==
+		    CFG_LINE_QUEUE - 1)
+			break;
+		n++;
+		end = l;
+		if (has_ellipsis(&t))
+			ell = 1;
+	}
+	/* The last queued token is the first one after the line. */
+	if (k == WORD && l.line == loc->line)
+		return tok;	/* line too long to judge: not an elision */
+	if (k != 0 && l.line == loc->line)
+		return tok;	/* "=", "{", ... on the same line */
+	if (!ell) {
+		const struct tok *last = n == 1 ? text : &p->q[(p->qhead +
+		    n - 2) % CFG_LINE_QUEUE].text;
+
+		if (n < 3 || last->len == 0 || last->s[last->len - 1] != ':' ||
+		    k == LBRACE || k == EQ || k == LBRACK || k == LPAREN)
+			return tok;
+	}
+	/* Drop the line's words from the queue; keep the next token. */
+	for (i = 1; i < n; i++) {
+		p->qhead = (p->qhead + 1) % CFG_LINE_QUEUE;
+		p->qlen--;
+	}
+	p->raw_prev_line = end.line;
+	loc->len = end.off + end.len - loc->off;
+	text->s = p->buf + loc->off;
+	text->len = loc->len;
+	return ELISION;
+}
+
+/*
+ * The token source of the grammar: the flex scanner, elision lines, error
+ * recovery (a SYNC token before the first token of a line while
+ * recovering) and the limits (stop at fatal errors and when the error
+ * budget is spent).
+ */
+static int
+cfg_yylex(CFG_YYSTYPE *lval, CFG_YYLTYPE *lloc, struct parser *p)
+{
+	struct tok text;
+	int tok, first;
+
+	if (p->have_stash) {
+		p->have_stash = 0;
+		lval->tok = p->stash_text;
+		*lloc = p->stash_loc;
+		return p->stash_tok;
+	}
+	tok = next_token(p, &text, lloc);
+	/* Never before end of file: recovery there must end the parse. */
+	first = tok != 0 && lloc->line != p->prev_line;
+	p->prev_line = lloc->line;
+	p->prev_tok = p->last_tok;
+	p->prev_text = p->last_text;
+	p->prev_loc = p->last_loc;
+	p->last_tok = tok;
+	p->last_text = text;
+	p->last_loc = *lloc;
+	lval->tok = text;
+	if (p->recovering && first) {
+		p->recovering = 0;
+		p->have_stash = 1;
+		p->stash_tok = tok;
+		p->stash_text = text;
+		p->stash_loc = *lloc;
+		lloc->len = 0;
+		return SYNC;
+	}
+	return tok;
+}
+
+/* Bison calls this only for "memory exhausted" (its stack limit). */
+static void
+cfg_yyerror(const CFG_YYLTYPE *l, struct parser *p, const char *msg)
+{
+	cfg_error(p, "limit", l, "%s", msg);
+}
+
+int
+cfg_run(struct parser *p)
+{
+	return cfg_yyparse(p);
+}

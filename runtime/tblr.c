@@ -1,0 +1,1312 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tblr.c -- the table reader behind ectls.h (libectls).
+ *
+ * Open checks the header, the metadata checksum and every section bound,
+ * and validates every policy, provenance, regex, file and log-format record
+ * (their number depends on the configuration, not on the number of keys).
+ * The index region (G, RECORDS, KEYX) is checksummed per block and each block
+ * is verified the first time anything reads from it; a failure is sticky:
+ * every later lookup on the table fails with the same error.  Every offset
+ * read from the file is checked against its section before it is used, so
+ * a file that passes its checksums but was crafted still cannot make the
+ * reader touch memory outside the mapping.
+ *
+ * Library code: never prints, never exits.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "crc32c.h"
+#include "ectls.h"
+#include "tbl_format.h"
+
+_Static_assert(ECTLS_NFIELDS == 30, "tbl_format.h assumes 30 fields");
+
+struct ectls_policy {
+	const struct ectls_table	*t;
+	const uint8_t			*rec;
+	uint32_t			 idx;
+};
+
+/* State that lookups on a shared (const) table update, with atomics. */
+struct tblr_mut {
+	int		 err;		/* sticky corruption error, 0 if none */
+	int		 all_ok;	/* every block verified */
+	uint64_t	 nok;		/* blocks verified so far */
+	uint8_t		*blk_ok;	/* per index block: verified */
+	pcre2_code	**rx;		/* per regex: compiled, or NULL */
+};
+
+struct ectls_table {
+	const uint8_t		*base;
+	size_t			 size;
+	int			 mapped;
+	const uint8_t		*sec[TBL_NSEC];
+	uint64_t		 secoff[TBL_NSEC];
+	uint64_t		 secsz[TBL_NSEC];
+	uint64_t		 idx_start;
+	uint64_t		 nblocks;
+	uint32_t		 shift, seed, r, nkeys, nbind, npol, nprov;
+	uint32_t		 nregex, nfiles, nlogfmt, nwords;
+	uint32_t		 defkey;	/* record of "default" */
+	uint32_t		 nlines;	/* G lines */
+	const char		*schema;
+	struct tblr_mut		*mut;
+	struct ectls_policy	*pols;
+};
+
+/* A decoded key record. */
+struct kent {
+	uint32_t	 idx;		/* record index */
+	uint32_t	 pol;
+	uint32_t	 blen, dlen, flags;
+	uint32_t	 rx_first, rx_count;
+	const uint8_t	*key;		/* binding NUL domain NUL */
+};
+
+/* ---- field catalogue ------------------------------------------------ */
+
+static const struct {
+	const char	*name;
+	int		 type;
+} fields[ECTLS_NFIELDS] = {
+#define X(up, low, ty)	[ECTLS_F_##up] = { #low, ECTLS_T_##ty },
+	ECTLS_FIELDS(X)
+#undef X
+};
+
+static const char *const tls_names[] = { "no", "ifavailable", "required" };
+static const char *const verify_names[] = { "no", "ca", "host", "optional" };
+static const char *const engine_names[] = { "openssl", "gnutls" };
+static const char *const bool_names[] = { "false", "true" };
+static const char *const level_names[ECTLS_LVL__COUNT] = {
+	[ECTLS_LVL_DEFAULT] = "default",
+	[ECTLS_LVL_BD] = "B::D",
+	[ECTLS_LVL_GD] = "G::D",
+	[ECTLS_LVL_B] = "B",
+	[ECTLS_LVL_G] = "G",
+	[ECTLS_LVL_D] = "D",
+	[ECTLS_LVL_GLOBAL] = "global",
+};
+
+static const char *const errmsg[ECTLS_ERR__COUNT] = {
+	[ECTLS_OK] = "no error",
+	[ECTLS_ERR_SYS] = "cannot read table",
+	[ECTLS_ERR_NOMEM] = "out of memory",
+	[ECTLS_ERR_TRUNCATED] = "table is truncated",
+	[ECTLS_ERR_MAGIC] = "not an ectls table (bad magic)",
+	[ECTLS_ERR_VERSION] = "unsupported table format version",
+	[ECTLS_ERR_HEADER] = "table header is inconsistent",
+	[ECTLS_ERR_HEADER_CRC] = "table header/metadata checksum mismatch",
+	[ECTLS_ERR_BODY_CRC] = "table index checksum mismatch",
+	[ECTLS_ERR_LAYOUT] = "table section out of bounds or misplaced",
+	[ECTLS_ERR_RECORD] = "table policy record is invalid",
+	[ECTLS_ERR_INDEX] = "table index entry is invalid",
+	[ECTLS_ERR_NO_DEFAULT] = "table has no \"default\" binding",
+	[ECTLS_ERR_REGEX] = "stored regex domain cannot be compiled or matched",
+	[ECTLS_ERR_ARG] = "invalid argument",
+};
+
+const char *
+ectls_strerror(int e)
+{
+	if (e < 0)
+		e = -e;
+	if (e >= ECTLS_ERR__COUNT)
+		return "unknown error";
+	return errmsg[e];
+}
+
+const char *
+ectls_field_name(int f)
+{
+	if (f < 0 || f >= ECTLS_NFIELDS)
+		return NULL;
+	return fields[f].name;
+}
+
+int
+ectls_field_type(int f)
+{
+	if (f < 0 || f >= ECTLS_NFIELDS)
+		return -1;
+	return fields[f].type;
+}
+
+int
+ectls_field_by_name(const char *name)
+{
+	int f;
+
+	if (name == NULL)
+		return -1;
+	for (f = 0; f < ECTLS_NFIELDS; f++)
+		if (strcmp(fields[f].name, name) == 0)
+			return f;
+	return -1;
+}
+
+static const char *const *
+value_names(int f, uint32_t *n)
+{
+	if (f < 0 || f >= ECTLS_NFIELDS)
+		return NULL;
+	switch (f) {
+	case ECTLS_F_TLS:
+		*n = 3;
+		return tls_names;
+	case ECTLS_F_TLS_VERIFY:
+		*n = 4;
+		return verify_names;
+	case ECTLS_F_TLS_ENGINE:
+		*n = 2;
+		return engine_names;
+	default:
+		break;
+	}
+	if (fields[f].type == ECTLS_T_BOOL) {
+		*n = 2;
+		return bool_names;
+	}
+	return NULL;
+}
+
+uint32_t
+ectls_value_count(int f)
+{
+	uint32_t n = 0;
+
+	if (value_names(f, &n) == NULL)
+		return 0;
+	return n;
+}
+
+const char *
+ectls_value_name(int f, uint32_t v)
+{
+	const char *const *names;
+	uint32_t n = 0;
+
+	if ((names = value_names(f, &n)) == NULL || v >= n)
+		return NULL;
+	return names[v];
+}
+
+int
+ectls_value_parse(int f, const char *s, uint32_t *v)
+{
+	const char *const *names;
+	uint32_t i, n = 0;
+
+	if (s == NULL || (names = value_names(f, &n)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0) {
+			*v = i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+ectls_level_name(int l)
+{
+	if (l < 0 || l >= ECTLS_LVL__COUNT)
+		return NULL;
+	return level_names[l];
+}
+
+int
+ectls_canon_domain(const char *d, char *buf, size_t cap)
+{
+	size_t n, i;
+	unsigned char c;
+
+	if (d == NULL || cap < 2)
+		return -1;
+	n = strnlen(d, cap + 1);
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (n == 0 || n > cap - 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)d[i];
+		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* ---- open and validate ---------------------------------------------- */
+
+static int
+sticky(const struct ectls_table *t, int e)
+{
+	int zero = 0;
+
+	__atomic_compare_exchange_n(&t->mut->err, &zero, e, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	return e;
+}
+
+static int
+verify_block(const struct ectls_table *t, uint64_t b)
+{
+	uint64_t start = t->idx_start + (b << t->shift);
+	uint64_t end = start + ((uint64_t)1 << t->shift);
+	uint32_t want;
+
+	if (end > t->size)
+		end = t->size;
+	want = tbl_le32(t->sec[TBL_S_BLOCKCRC] + 4 * b);
+	uint8_t zero = 0;
+
+	if (crc32c(0, t->base + start, (size_t)(end - start)) != want)
+		return sticky(t, ECTLS_ERR_BODY_CRC);
+	/* Count each block once, whichever thread verified it first. */
+	if (__atomic_compare_exchange_n(&t->mut->blk_ok[b], &zero, 1, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
+	    __atomic_add_fetch(&t->mut->nok, 1, __ATOMIC_ACQ_REL) ==
+	    t->nblocks)
+		__atomic_store_n(&t->mut->all_ok, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * Make sure [off, off+len) of the file, inside the index region and already
+ * bounds-checked by the caller, lies in verified blocks.
+ */
+static inline int
+need(const struct ectls_table *t, uint64_t off, uint64_t len)
+{
+	uint64_t b, e;
+	int rc;
+
+	if (__atomic_load_n(&t->mut->all_ok, __ATOMIC_ACQUIRE))
+		return 0;
+	b = (off - t->idx_start) >> t->shift;
+	e = (off + len - 1 - t->idx_start) >> t->shift;
+	for (; b <= e; b++)
+		if (!__atomic_load_n(&t->mut->blk_ok[b], __ATOMIC_ACQUIRE) &&
+		    (rc = verify_block(t, b)) != 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * Decode key record idx (idx < nkeys, checked by the caller or here), with
+ * every field and the key's location validated.
+ */
+static int
+kent_read(const struct ectls_table *t, uint32_t idx, struct kent *k)
+{
+	uint64_t foff, xoff, area;
+	const uint8_t *p;
+	uint32_t klen;
+	int rc;
+
+	if (idx >= t->nkeys)
+		return sticky(t, ECTLS_ERR_INDEX);
+	foff = t->secoff[TBL_S_RECORDS] + (uint64_t)idx * TBL_REC_SIZE;
+	if ((rc = need(t, foff, TBL_REC_SIZE)) != 0)
+		return rc;
+	p = t->base + foff;
+	k->idx = idx;
+	k->pol = tbl_le32(p);
+	k->blen = p[4];
+	k->dlen = p[5];
+	k->flags = p[6];
+	if (p[7] != 0 || k->blen == 0 || k->pol >= t->npol ||
+	    (k->flags & ~(TBL_KF_REGEX | TBL_KF_LONG)) != 0 ||
+	    ((k->flags & TBL_KF_REGEX) && k->dlen != 0))
+		return sticky(t, ECTLS_ERR_INDEX);
+	klen = k->blen + 1 + k->dlen;
+	area = k->dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
+	if (k->flags & TBL_KF_LONG) {
+		xoff = tbl_le32(p + TBL_REC_KEY + area - 8);
+		if (klen + 1 <= area || xoff > t->secsz[TBL_S_KEYX] ||
+		    t->secsz[TBL_S_KEYX] - xoff < klen + 1)
+			return sticky(t, ECTLS_ERR_INDEX);
+		if ((rc = need(t, t->secoff[TBL_S_KEYX] + xoff, klen + 1)) != 0)
+			return rc;
+		k->key = t->sec[TBL_S_KEYX] + xoff;
+	} else {
+		if (klen + 1 > area)
+			return sticky(t, ECTLS_ERR_INDEX);
+		k->key = p + TBL_REC_KEY;
+	}
+	if (k->key[k->blen] != 0 || k->key[klen] != 0)
+		return sticky(t, ECTLS_ERR_INDEX);
+	k->rx_first = k->rx_count = 0;
+	if (k->dlen == 0) {
+		k->rx_first = tbl_le32(p + TBL_REC_RXFIRST);
+		k->rx_count = tbl_le32(p + TBL_REC_RXCOUNT);
+		if ((k->flags & TBL_KF_REGEX) ? (k->rx_count == 0 ||
+		    k->rx_first > t->nregex ||
+		    k->rx_count > t->nregex - k->rx_first) :
+		    (k->rx_first != 0 || k->rx_count != 0))
+			return sticky(t, ECTLS_ERR_INDEX);
+	}
+	return 0;
+}
+
+/*
+ * Exact lookup of key (blen + 1 + dlen bytes).  Returns 1 and *k when
+ * found, 0 when not, or an ectls_err code on corruption (never
+ * ECTLS_ERR_SYS, which is 1).
+ */
+static int
+find(const struct ectls_table *t, const uint8_t *key, uint32_t blen,
+    uint32_t dlen, struct kent *k)
+{
+	const uint8_t *line[3];
+	uint64_t h[2], loff;
+	uint32_t v[3], pos[3], klen = blen + 1 + dlen, rank, area, pre;
+	unsigned g[3], sel;
+	uint8_t fp;
+	int rc, i;
+
+	tbl_hash(key, klen, t->seed, h);
+	tbl_vertices(h, t->r, v, &fp);
+	for (i = 0; i < 3; i++) {
+		loff = t->secoff[TBL_S_G] +
+		    (uint64_t)(v[i] / TBL_G_PER_LINE) * TBL_G_LINE;
+		pos[i] = v[i] % TBL_G_PER_LINE;
+		if ((rc = need(t, loff, TBL_G_LINE)) != 0)
+			return rc;
+		line[i] = t->base + loff;
+		g[i] = (line[i][pos[i] >> 2] >> ((pos[i] & 3) * 2)) & 3;
+	}
+	sel = (g[0] + g[1] + g[2]) % 3;
+	if (g[sel] == 3 || line[sel][TBL_G_FP + pos[sel]] != fp)
+		return 0;
+	rank = tbl_le32(line[sel] + TBL_G_RANK) +
+	    tbl_line_rank(line[sel], pos[sel]);
+	if ((rc = kent_read(t, rank, k)) != 0)
+		return rc;
+	if (k->blen != blen || k->dlen != dlen)
+		return 0;
+	if (k->flags & TBL_KF_LONG) {
+		/* Reject on the inline prefix before touching KEYX. */
+		area = dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
+		pre = area - 8;
+		if (memcmp(t->base + t->secoff[TBL_S_RECORDS] +
+		    (uint64_t)rank * TBL_REC_SIZE + TBL_REC_KEY, key, pre) != 0)
+			return 0;
+	}
+	return memcmp(k->key, key, klen) == 0;
+}
+
+static int
+check_header(const uint8_t *b, size_t size)
+{
+	size_t i;
+
+	if (size >= TBL_MAGIC_LEN && memcmp(b, TBL_MAGIC, TBL_MAGIC_LEN) != 0)
+		return ECTLS_ERR_MAGIC;
+	if (size < TBL_HEADER_SIZE)
+		return ECTLS_ERR_TRUNCATED;
+	if (tbl_le32(b + TBL_H_VERSION) != TBL_VERSION)
+		return ECTLS_ERR_VERSION;
+	if (tbl_le32(b + TBL_H_HSIZE) != TBL_HEADER_SIZE)
+		return ECTLS_ERR_HEADER;
+	if (tbl_le64(b + TBL_H_FSIZE) > size)
+		return ECTLS_ERR_TRUNCATED;
+	if (tbl_le64(b + TBL_H_FSIZE) != size)
+		return ECTLS_ERR_HEADER;
+	for (i = 96; i < TBL_H_DIR; i++)
+		if (b[i] != 0)
+			return ECTLS_ERR_HEADER;
+	for (i = TBL_H_DIR + 16 * TBL_NSEC; i < TBL_HEADER_SIZE; i++)
+		if (b[i] != 0)
+			return ECTLS_ERR_HEADER;
+	return 0;
+}
+
+static int
+check_layout(struct ectls_table *t)
+{
+	const uint8_t *b = t->base;
+	uint64_t prev = TBL_HEADER_SIZE, off, sz, crc_end;
+	uint8_t zero[4] = { 0, 0, 0, 0 };
+	uint32_t crc;
+	int i;
+
+	for (i = 0; i < TBL_NSEC; i++) {
+		off = tbl_le64(b + TBL_H_DIR + 16 * i);
+		sz = tbl_le64(b + TBL_H_DIR + 16 * i + 8);
+		if (off % 8 != 0 || off < prev || off > t->size ||
+		    sz > t->size - off)
+			return ECTLS_ERR_LAYOUT;
+		t->secoff[i] = off;
+		t->secsz[i] = sz;
+		t->sec[i] = b + off;
+		prev = off + sz;
+	}
+	if (prev != t->size || t->secoff[TBL_S_G] % 64 != 0)
+		return ECTLS_ERR_LAYOUT;
+	/* The header and metadata checksum, before trusting any count. */
+	crc_end = t->secoff[TBL_S_G];
+	crc = crc32c(0, b, TBL_H_CRC);
+	crc = crc32c(crc, zero, 4);
+	crc = crc32c(crc, b + TBL_H_CRC + 4, (size_t)(crc_end - TBL_H_CRC - 4));
+	if (crc != tbl_le32(b + TBL_H_CRC))
+		return ECTLS_ERR_HEADER_CRC;
+	t->idx_start = crc_end;
+	return 0;
+}
+
+static int
+check_counts(struct ectls_table *t)
+{
+	const uint8_t *b = t->base;
+	uint64_t vtx, nb;
+
+	t->shift = tbl_le32(b + TBL_H_BSHIFT);
+	t->seed = tbl_le32(b + TBL_H_SEED);
+	t->r = tbl_le32(b + TBL_H_R);
+	t->nkeys = tbl_le32(b + TBL_H_NKEYS);
+	t->nbind = tbl_le32(b + TBL_H_NBIND);
+	t->npol = tbl_le32(b + TBL_H_NPOL);
+	t->nprov = tbl_le32(b + TBL_H_NPROV);
+	t->nregex = tbl_le32(b + TBL_H_NREGEX);
+	t->nfiles = tbl_le32(b + TBL_H_NFILES);
+	t->nlogfmt = tbl_le32(b + TBL_H_NLOGFMT);
+	t->defkey = tbl_le32(b + TBL_H_DEFKEY);
+	if (tbl_le32(b + TBL_H_NFIELDS) != ECTLS_NFIELDS ||
+	    t->shift < 10 || t->shift > 24 || t->r == 0 ||
+	    t->r > UINT32_MAX / 3 || t->nkeys == 0 || t->nbind == 0 ||
+	    t->nbind > t->nkeys || t->nkeys > 3 * t->r || t->npol == 0 ||
+	    t->defkey >= t->nkeys ||
+	    t->nprov == 0)
+		return ECTLS_ERR_HEADER;
+	vtx = 3 * (uint64_t)t->r;
+	nb = ((t->size - t->idx_start) + ((uint64_t)1 << t->shift) - 1) >>
+	    t->shift;
+	t->nblocks = nb;
+	if (t->secsz[TBL_S_STRINGS] < 1 ||
+	    t->secsz[TBL_S_PROV] != (uint64_t)t->nprov * TBL_PROV_SIZE ||
+	    t->secsz[TBL_S_POLICIES] != (uint64_t)t->npol * TBL_POLICY_SIZE ||
+	    t->secsz[TBL_S_REGEX] != (uint64_t)t->nregex * TBL_REGEX_SIZE ||
+	    t->secsz[TBL_S_FILES] != (uint64_t)t->nfiles * TBL_FILE_SIZE ||
+	    t->secsz[TBL_S_LOGFMT] != (uint64_t)t->nlogfmt * TBL_LOGFMT_SIZE ||
+	    t->secsz[TBL_S_LISTS] < 4 || t->secsz[TBL_S_LISTS] % 4 != 0 ||
+	    t->secsz[TBL_S_LISTS] / 4 > UINT32_MAX ||
+	    t->secsz[TBL_S_BLOCKCRC] != nb * 4 ||
+	    t->secsz[TBL_S_G] != (vtx + TBL_G_PER_LINE - 1) /
+	    TBL_G_PER_LINE * TBL_G_LINE ||
+	    t->secsz[TBL_S_RECORDS] != (uint64_t)t->nkeys * TBL_REC_SIZE ||
+	    t->secoff[TBL_S_RECORDS] % 64 != 0 ||
+	    t->secsz[TBL_S_KEYX] > UINT32_MAX)
+		return ECTLS_ERR_LAYOUT;
+	t->nlines = (uint32_t)(t->secsz[TBL_S_G] / TBL_G_LINE);
+	t->nwords = (uint32_t)(t->secsz[TBL_S_LISTS] / 4);
+	return 0;
+}
+
+static int
+stroff_ok(const struct ectls_table *t, uint32_t off)
+{
+	return off < t->secsz[TBL_S_STRINGS];
+}
+
+static int
+check_list(const struct ectls_table *t, uint32_t w)
+{
+	const uint8_t *lw = t->sec[TBL_S_LISTS];
+	uint32_t n, i;
+
+	if (w == 0)
+		return 0;
+	if (w >= t->nwords)
+		return -1;
+	n = tbl_le32(lw + 4 * (uint64_t)w);
+	if (n == 0 || n > t->nwords - w - 1)
+		return -1;
+	for (i = 1; i <= n; i++) {
+		uint32_t s = tbl_le32(lw + 4 * ((uint64_t)w + i));
+
+		if (s == 0 || !stroff_ok(t, s))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_records(struct ectls_table *t)
+{
+	const uint8_t *s = t->sec[TBL_S_STRINGS], *p;
+	uint64_t ssz = t->secsz[TBL_S_STRINGS];
+	uint32_t i, f, v, lvl;
+
+	if (s[0] != 0 || s[ssz - 1] != 0 || tbl_le32(t->sec[TBL_S_LISTS]) != 0)
+		return ECTLS_ERR_RECORD;
+	if (!stroff_ok(t, tbl_le32(t->base + TBL_H_SCHEMA)))
+		return ECTLS_ERR_RECORD;
+	t->schema = (const char *)s + tbl_le32(t->base + TBL_H_SCHEMA);
+	for (i = 0; i < t->nprov; i++) {
+		p = t->sec[TBL_S_PROV] + (uint64_t)i * TBL_PROV_SIZE;
+		for (f = 0; f < ECTLS_NFIELDS; f++) {
+			v = tbl_le32(p + 8 * f);
+			lvl = p[TBL_V_LEVELS + f];
+			if (!stroff_ok(t, v) || lvl >= ECTLS_LVL__COUNT ||
+			    (lvl == ECTLS_LVL_DEFAULT &&
+			    (v != 0 || tbl_le32(p + 8 * f + 4) != 0)))
+				return ECTLS_ERR_RECORD;
+		}
+		if (p[TBL_PROV_SIZE - 2] != 0 || p[TBL_PROV_SIZE - 1] != 0)
+			return ECTLS_ERR_RECORD;
+	}
+	for (i = 0; i < t->npol; i++) {
+		p = t->sec[TBL_S_POLICIES] + (uint64_t)i * TBL_POLICY_SIZE;
+		for (f = 0; f < ECTLS_NFIELDS; f++) {
+			v = tbl_le32(p + 4 * f);
+			switch (fields[f].type) {
+			case ECTLS_T_BOOL:
+			case ECTLS_T_ENUM:
+				if (v >= ectls_value_count((int)f))
+					return ECTLS_ERR_RECORD;
+				break;
+			case ECTLS_T_STR:
+				if (!stroff_ok(t, v))
+					return ECTLS_ERR_RECORD;
+				break;
+			case ECTLS_T_LIST:
+				if (check_list(t, v) != 0)
+					return ECTLS_ERR_RECORD;
+				break;
+			default:
+				break;
+			}
+		}
+		if ((tbl_le32(p + TBL_P_PROTO) & ~ECTLS_PROTO_ALL) != 0 ||
+		    tbl_le32(p + TBL_P_PROV) >= t->nprov)
+			return ECTLS_ERR_RECORD;
+	}
+	for (i = 0; i < t->nregex; i++) {
+		p = t->sec[TBL_S_REGEX] + (uint64_t)i * TBL_REGEX_SIZE;
+		v = tbl_le32(p);
+		if (v == 0 || !stroff_ok(t, v) || s[v] == 0 ||
+		    tbl_le32(p + 4) >= t->npol ||
+		    tbl_le32(p + 8) >= ECTLS_LVL__COUNT)
+			return ECTLS_ERR_RECORD;
+	}
+	for (i = 0; i < t->nfiles; i++) {
+		p = t->sec[TBL_S_FILES] + (uint64_t)i * TBL_FILE_SIZE;
+		v = tbl_le32(p);
+		if (v == 0 || !stroff_ok(t, v) || tbl_le32(p + 4) != 0)
+			return ECTLS_ERR_RECORD;
+	}
+	for (i = 0; i < t->nlogfmt; i++) {
+		p = t->sec[TBL_S_LOGFMT] + (uint64_t)i * TBL_LOGFMT_SIZE;
+		v = tbl_le32(p);
+		if (v == 0 || !stroff_ok(t, v) || !stroff_ok(t, tbl_le32(p + 4)))
+			return ECTLS_ERR_RECORD;
+	}
+	return 0;
+}
+
+static void
+table_free(struct ectls_table *t)
+{
+	uint32_t i;
+
+	if (t == NULL)
+		return;
+	if (t->mut != NULL) {
+		if (t->mut->rx != NULL) {
+			for (i = 0; i < t->nregex; i++)
+				pcre2_code_free(t->mut->rx[i]);
+			free(t->mut->rx);
+		}
+		free(t->mut->blk_ok);
+		free(t->mut);
+	}
+	free(t->pols);
+	if (t->mapped && t->base != NULL)
+		munmap((void *)(uintptr_t)t->base, t->size);
+	free(t);
+}
+
+static struct ectls_table *
+open_common(const uint8_t *base, size_t size, int mapped, int *err)
+{
+	struct ectls_table *t;
+	struct kent k;
+	uint32_t i;
+	int rc;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		if (mapped)
+			munmap((void *)(uintptr_t)base, size);
+		rc = ECTLS_ERR_NOMEM;
+		goto fail;
+	}
+	t->base = base;
+	t->size = size;
+	t->mapped = mapped;
+	if ((rc = check_header(base, size)) != 0 ||
+	    (rc = check_layout(t)) != 0 || (rc = check_counts(t)) != 0 ||
+	    (rc = check_records(t)) != 0)
+		goto fail;
+	rc = ECTLS_ERR_NOMEM;
+	if ((t->mut = calloc(1, sizeof(*t->mut))) == NULL ||
+	    (t->mut->blk_ok = calloc(t->nblocks, 1)) == NULL ||
+	    (t->nregex > 0 &&
+	    (t->mut->rx = calloc(t->nregex, sizeof(*t->mut->rx))) == NULL) ||
+	    (t->pols = calloc(t->npol, sizeof(*t->pols))) == NULL)
+		goto fail;
+	for (i = 0; i < t->npol; i++) {
+		t->pols[i].t = t;
+		t->pols[i].rec = t->sec[TBL_S_POLICIES] +
+		    (uint64_t)i * TBL_POLICY_SIZE;
+		t->pols[i].idx = i;
+	}
+	if ((rc = kent_read(t, t->defkey, &k)) != 0)
+		goto fail;
+	if (k.blen != 7 || k.dlen != 0 || memcmp(k.key, "default", 8) != 0) {
+		rc = ECTLS_ERR_NO_DEFAULT;
+		goto fail;
+	}
+	if (err != NULL)
+		*err = 0;
+	return t;
+fail:
+	table_free(t);
+	if (err != NULL)
+		*err = rc;
+	return NULL;
+}
+
+struct ectls_table *
+ectls_open_mem(const void *buf, size_t len, int *err)
+{
+	if (buf == NULL && len > 0) {
+		if (err != NULL)
+			*err = ECTLS_ERR_ARG;
+		return NULL;
+	}
+	return open_common(buf != NULL ? buf : (const void *)"", len, 0, err);
+}
+
+struct ectls_table *
+ectls_open(const char *path, int *err)
+{
+	struct stat st;
+	void *p;
+	int fd, saved;
+
+	if (path == NULL) {
+		if (err != NULL)
+			*err = ECTLS_ERR_ARG;
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		goto sys;
+	if (fstat(fd, &st) == -1)
+		goto sysclose;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto sysclose;
+	}
+	if (st.st_size < (off_t)TBL_HEADER_SIZE) {
+		/* Too short to map usefully: report what the bytes are. */
+		uint8_t small[TBL_HEADER_SIZE];
+		ssize_t n = read(fd, small, sizeof(small));
+
+		close(fd);
+		if (n < 0)
+			goto sys;
+		/* Always fails (shorter than a header), with the right code. */
+		return open_common(small, (size_t)n, 0, err);
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto sysclose;
+	close(fd);
+	return open_common(p, (size_t)st.st_size, 1, err);
+sysclose:
+	saved = errno;
+	close(fd);
+	errno = saved;
+sys:
+	if (err != NULL)
+		*err = ECTLS_ERR_SYS;
+	return NULL;
+}
+
+void
+ectls_close(struct ectls_table *t)
+{
+	table_free(t);
+}
+
+/* ---- regexes ---------------------------------------------------------- */
+
+static pcre2_code *
+rx_get(const struct ectls_table *t, uint32_t i, int *rc)
+{
+	pcre2_code *code, *prev = NULL;
+	const uint8_t *p = t->sec[TBL_S_REGEX] + (uint64_t)i * TBL_REGEX_SIZE;
+	PCRE2_SPTR pat = (PCRE2_SPTR)t->sec[TBL_S_STRINGS] + tbl_le32(p);
+	PCRE2_SIZE eoff;
+	int ecode;
+
+	if ((code = __atomic_load_n(&t->mut->rx[i], __ATOMIC_ACQUIRE)) != NULL)
+		return code;
+	code = pcre2_compile(pat, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+	    &ecode, &eoff, NULL);
+	if (code == NULL) {
+		*rc = ECTLS_ERR_REGEX;
+		return NULL;
+	}
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	if (!__atomic_compare_exchange_n(&t->mut->rx[i], &prev, code, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		pcre2_code_free(code);	/* another thread was first */
+		code = prev;
+	}
+	return code;
+}
+
+/*
+ * PCRE2 needs match data; lookups allocate nothing, so it comes from an
+ * arena on the stack.  The interpreter (no JIT) keeps its backtracking
+ * frames there too, bounded by the heap limit below.
+ */
+#define RX_ARENA	(48 * 1024)
+
+struct arena {
+	uint8_t	*buf;
+	size_t	 cap, used;
+};
+
+static void *
+ar_malloc(PCRE2_SIZE n, void *cookie)
+{
+	struct arena *a = cookie;
+	size_t at = (a->used + 15) & ~(size_t)15;
+	void *p;
+
+	if (at > a->cap || n > a->cap - at)
+		return NULL;
+	p = a->buf + at;
+	a->used = at + n;
+	return p;
+}
+
+static void
+ar_free(void *p, void *cookie)
+{
+}
+
+/* 1 match, 0 no match, or an ectls_err code (> 1). */
+static int __attribute__((noinline))
+rx_match(const struct ectls_table *t, uint32_t i, const char *dom,
+    size_t dlen)
+{
+	_Alignas(16) uint8_t mem[RX_ARENA];
+	struct arena a = { .buf = mem, .cap = sizeof(mem), .used = 0 };
+	pcre2_general_context *g;
+	pcre2_match_context *mc;
+	pcre2_match_data *md;
+	pcre2_code *code;
+	int rc = 0;
+
+	if ((code = rx_get(t, i, &rc)) == NULL)
+		return rc;
+	if ((g = pcre2_general_context_create(ar_malloc, ar_free, &a)) == NULL ||
+	    (mc = pcre2_match_context_create(g)) == NULL ||
+	    (md = pcre2_match_data_create(1, g)) == NULL)
+		return ECTLS_ERR_NOMEM;
+	pcre2_set_heap_limit(mc, (RX_ARENA - 4096) / 1024);
+	pcre2_set_match_limit(mc, 1000000);
+	rc = pcre2_match(code, (PCRE2_SPTR)dom, dlen, 0, 0, md, mc);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return ECTLS_ERR_REGEX;
+}
+
+/* ---- lookup ----------------------------------------------------------- */
+
+static const struct ectls_policy *
+lookup_fail(int *err, int rc)
+{
+	if (err != NULL)
+		*err = rc;
+	return NULL;
+}
+
+/*
+ * Copy n bytes folding ASCII upper case to lower case, eight at a time
+ * (the bytes of a word that are 'A'..'Z' get 0x20 added, by carries that
+ * cannot cross bytes).
+ */
+static inline void
+fold_copy(uint8_t *dst, const char *src, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t w, heptets, ge_a, gt_z;
+	size_t i = 0;
+	unsigned char c;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, src + i, 8);
+		heptets = w & ~high;
+		ge_a = heptets + (0x80 - 'A') * ones;
+		gt_z = heptets + (0x7f - 'Z') * ones;
+		w |= ((ge_a ^ gt_z) & ~w & high) >> 2;
+		memcpy(dst + i, &w, 8);
+	}
+	for (; i < n; i++) {
+		c = (unsigned char)src[i];
+		dst[i] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+}
+
+/* Canonical domain length (trailing dot dropped), or -1 to skip domains. */
+static inline int
+canon_len(const char *d)
+{
+	size_t n;
+
+	if (d == NULL)
+		return -1;
+	n = strnlen(d, ECTLS_DOMAIN_MAX + 2);
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (n == 0 || n > ECTLS_DOMAIN_MAX)
+		return -1;
+	return (int)n;
+}
+
+const struct ectls_policy *
+ectls_lookup_ex(const struct ectls_table *t, const char *binding,
+    const char *domain, struct ectls_match *m, int *err)
+{
+	uint8_t kb[ECTLS_BINDING_MAX + 1 + ECTLS_DOMAIN_MAX + 1];
+	const char *dom;
+	struct ectls_match mm;
+	struct kent k, bk;
+	size_t blen = 0;
+	int dlen, rc, known = 0;
+	uint32_t i;
+
+	if (t == NULL)
+		return lookup_fail(err, ECTLS_ERR_ARG);
+	if ((rc = __atomic_load_n(&t->mut->err, __ATOMIC_ACQUIRE)) != 0)
+		return lookup_fail(err, rc);
+	if (m == NULL)
+		m = &mm;
+	m->how = ECTLS_HOW_BINDING;
+	m->via_default = 0;
+	m->regex_pos = 0;
+	m->pattern = NULL;
+	m->regex_level = 0;
+	dlen = canon_len(domain);
+	if (binding != NULL)
+		blen = strnlen(binding, ECTLS_BINDING_MAX + 1);
+	if (blen == 0 || blen > ECTLS_BINDING_MAX)
+		blen = 0;
+	else {
+		memcpy(kb, binding, blen);
+		kb[blen] = 0;
+		if (dlen > 0) {
+			fold_copy(kb + blen + 1, domain, (size_t)dlen);
+			rc = find(t, kb, (uint32_t)blen, (uint32_t)dlen, &k);
+			if (rc == 1) {
+				m->how = ECTLS_HOW_EXACT;
+				return &t->pols[k.pol];
+			}
+			if (rc != 0)
+				return lookup_fail(err, rc);
+		}
+		rc = find(t, kb, (uint32_t)blen, 0, &bk);
+		if (rc > 1)
+			return lookup_fail(err, rc);
+		known = rc == 1;
+	}
+	if (!known) {
+		m->via_default = 1;
+		if ((rc = kent_read(t, t->defkey, &bk)) != 0)
+			return lookup_fail(err, rc);
+		memcpy(kb, "default", 8);
+		blen = 7;
+		if (dlen > 0) {
+			fold_copy(kb + 8, domain, (size_t)dlen);
+			rc = find(t, kb, 7, (uint32_t)dlen, &k);
+			if (rc == 1) {
+				m->how = ECTLS_HOW_EXACT;
+				return &t->pols[k.pol];
+			}
+			if (rc != 0)
+				return lookup_fail(err, rc);
+		}
+	}
+	if (dlen > 0 && (bk.flags & TBL_KF_REGEX)) {
+		/* The canonical domain is still in kb after the binding. */
+		dom = (const char *)kb + blen + 1;
+		for (i = 0; i < bk.rx_count; i++) {
+			uint32_t ri = bk.rx_first + i;
+			const uint8_t *p = t->sec[TBL_S_REGEX] +
+			    (uint64_t)ri * TBL_REGEX_SIZE;
+
+			rc = rx_match(t, ri, dom, (size_t)dlen);
+			if (rc == 0)
+				continue;
+			if (rc != 1)
+				return lookup_fail(err, rc);
+			m->how = ECTLS_HOW_REGEX;
+			m->regex_pos = i;
+			m->pattern = (const char *)t->sec[TBL_S_STRINGS] +
+			    tbl_le32(p);
+			m->regex_level = (int)tbl_le32(p + 8);
+			return &t->pols[tbl_le32(p + 4)];
+		}
+	}
+	return &t->pols[bk.pol];
+}
+
+const struct ectls_policy *
+ectls_lookup(const struct ectls_table *t, const char *binding,
+    const char *domain)
+{
+	return ectls_lookup_ex(t, binding, domain, NULL, NULL);
+}
+
+/* ---- policy accessors --------------------------------------------------- */
+
+static uint32_t
+pval(const struct ectls_policy *p, int f)
+{
+	return tbl_le32(p->rec + 4 * (unsigned)f);
+}
+
+static int
+ftype(int f)
+{
+	return f >= 0 && f < ECTLS_NFIELDS ? fields[f].type : -1;
+}
+
+uint32_t
+ectls_policy_num(const struct ectls_policy *p, int f)
+{
+	int ty = ftype(f);
+
+	if (p == NULL || (ty != ECTLS_T_BOOL && ty != ECTLS_T_ENUM &&
+	    ty != ECTLS_T_UINT))
+		return 0;
+	return pval(p, f);
+}
+
+const char *
+ectls_policy_str(const struct ectls_policy *p, int f)
+{
+	uint32_t off;
+
+	if (p == NULL || ftype(f) != ECTLS_T_STR || (off = pval(p, f)) == 0)
+		return NULL;
+	return (const char *)p->t->sec[TBL_S_STRINGS] + off;
+}
+
+size_t
+ectls_policy_list_len(const struct ectls_policy *p, int f)
+{
+	uint32_t w;
+
+	if (p == NULL || ftype(f) != ECTLS_T_LIST || (w = pval(p, f)) == 0)
+		return 0;
+	return tbl_le32(p->t->sec[TBL_S_LISTS] + 4 * (uint64_t)w);
+}
+
+const char *
+ectls_policy_list_item(const struct ectls_policy *p, int f, size_t i)
+{
+	uint32_t w;
+
+	if (i >= ectls_policy_list_len(p, f))
+		return NULL;
+	w = pval(p, f);
+	return (const char *)p->t->sec[TBL_S_STRINGS] +
+	    tbl_le32(p->t->sec[TBL_S_LISTS] + 4 * ((uint64_t)w + 1 + i));
+}
+
+uint32_t
+ectls_policy_protocols(const struct ectls_policy *p)
+{
+	return p == NULL ? 0 : tbl_le32(p->rec + TBL_P_PROTO);
+}
+
+void
+ectls_policy_prov(const struct ectls_policy *p, int f, struct ectls_prov *pv)
+{
+	const uint8_t *v;
+	uint32_t off;
+
+	memset(pv, 0, sizeof(*pv));
+	if (p == NULL || f < 0 || f >= ECTLS_NFIELDS)
+		return;
+	v = p->t->sec[TBL_S_PROV] +
+	    (uint64_t)tbl_le32(p->rec + TBL_P_PROV) * TBL_PROV_SIZE;
+	off = tbl_le32(v + 8 * f);
+	pv->file = off == 0 ? NULL :
+	    (const char *)p->t->sec[TBL_S_STRINGS] + off;
+	pv->line = tbl_le32(v + 8 * f + 4);
+	pv->level = v[TBL_V_LEVELS + f];
+}
+
+int
+ectls_policy_is_set(const struct ectls_policy *p, int f)
+{
+	struct ectls_prov pv;
+
+	ectls_policy_prov(p, f, &pv);
+	return pv.level != ECTLS_LVL_DEFAULT;
+}
+
+uint32_t
+ectls_policy_index(const struct ectls_policy *p)
+{
+	return p == NULL ? 0 : p->idx;
+}
+
+/* ---- iteration and table data ------------------------------------------ */
+
+void
+ectls_iter_init(struct ectls_iter *it)
+{
+	memset(it, 0, sizeof(*it));
+}
+
+int
+ectls_iter_next(const struct ectls_table *t, struct ectls_iter *it,
+    struct ectls_entry *e)
+{
+	struct kent k;
+	const uint8_t *p;
+	int rc;
+
+	if (t == NULL)
+		return -ECTLS_ERR_ARG;
+	if ((rc = __atomic_load_n(&t->mut->err, __ATOMIC_ACQUIRE)) != 0)
+		return -rc;
+	memset(e, 0, sizeof(*e));
+	if (it->rx_next < it->rx_end) {
+		if ((rc = kent_read(t, (uint32_t)it->bind_pos, &k)) != 0)
+			return -rc;
+		p = t->sec[TBL_S_REGEX] + (uint64_t)it->rx_next * TBL_REGEX_SIZE;
+		e->kind = ECTLS_ENTRY_REGEX;
+		e->binding = (const char *)k.key;
+		e->domain = (const char *)t->sec[TBL_S_STRINGS] + tbl_le32(p);
+		e->regex_pos = it->rx_next - k.rx_first;
+		e->regex_level = (int)tbl_le32(p + 8);
+		e->policy = &t->pols[tbl_le32(p + 4)];
+		it->rx_next++;
+		return 1;
+	}
+	if (it->pos >= t->nkeys)
+		return 0;
+	if ((rc = kent_read(t, (uint32_t)it->pos, &k)) != 0)
+		return -rc;
+	e->binding = (const char *)k.key;
+	e->policy = &t->pols[k.pol];
+	if (k.dlen == 0) {
+		e->kind = ECTLS_ENTRY_BINDING;
+		it->bind_pos = it->pos;
+		it->rx_next = k.rx_first;
+		it->rx_end = k.rx_first + k.rx_count;
+	} else {
+		e->kind = ECTLS_ENTRY_EXACT;
+		e->domain = (const char *)k.key + k.blen + 1;
+	}
+	it->pos++;
+	return 1;
+}
+
+int
+ectls_check(const struct ectls_table *t)
+{
+	struct kent k, f;
+	uint64_t b;
+	uint32_t i, j, used = 0, nbind = 0, nrx = 0, n;
+	const uint8_t *line, *p;
+	uint8_t *seen = NULL;
+	int rc;
+
+	if (t == NULL)
+		return ECTLS_ERR_ARG;
+	if ((rc = __atomic_load_n(&t->mut->err, __ATOMIC_ACQUIRE)) != 0)
+		return rc;
+	for (b = 0; b < t->nblocks; b++)
+		if ((rc = verify_block(t, b)) != 0)
+			return rc;
+	/* Rank bases, and no key on a vertex past 3r. */
+	for (i = 0; i < t->nlines; i++) {
+		line = t->sec[TBL_S_G] + (uint64_t)i * TBL_G_LINE;
+		if (tbl_le32(line + TBL_G_RANK) != used ||
+		    tbl_le32(line + TBL_G_LINE - 4) != 0 ||
+		    line[TBL_G_COUNT32] != tbl_line_used(line, 32))
+			return sticky(t, ECTLS_ERR_INDEX);
+		n = i + 1 < t->nlines ? TBL_G_PER_LINE :
+		    3 * t->r - i * TBL_G_PER_LINE;
+		for (j = 0; j < TBL_G_PER_LINE; j++) {
+			unsigned gv = (line[j >> 2] >> ((j & 3) * 2)) & 3;
+
+			/* No key past 3r; no fingerprint without a key. */
+			if ((j >= n && gv != 3) ||
+			    (gv == 3 && line[TBL_G_FP + j] != 0))
+				return sticky(t, ECTLS_ERR_INDEX);
+		}
+		used += tbl_line_used(line, n);
+	}
+	if (used != t->nkeys)
+		return sticky(t, ECTLS_ERR_INDEX);
+	if (t->nregex > 0 && (seen = calloc(t->nregex, 1)) == NULL)
+		return ECTLS_ERR_NOMEM;
+	for (i = 0; i < t->nkeys; i++) {
+		if ((rc = kent_read(t, i, &k)) != 0)
+			goto out;
+		if (k.dlen == 0) {
+			nbind++;
+			for (j = 0; j < k.rx_count; j++) {
+				if (seen[k.rx_first + j]++ != 0) {
+					rc = sticky(t, ECTLS_ERR_INDEX);
+					goto out;
+				}
+				nrx++;
+			}
+		}
+		/* Each key must be found in its own record. */
+		rc = find(t, k.key, k.blen, k.dlen, &f);
+		if (rc > 1)
+			goto out;
+		if (rc != 1 || f.idx != i) {
+			rc = sticky(t, ECTLS_ERR_INDEX);
+			goto out;
+		}
+		/* The unused bytes of the key area are zero. */
+		p = t->base + t->secoff[TBL_S_RECORDS] +
+		    (uint64_t)i * TBL_REC_SIZE + TBL_REC_KEY;
+		if (!(k.flags & TBL_KF_LONG)) {
+			n = k.dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
+			for (j = k.blen + 1 + k.dlen; j < n; j++)
+				if (p[j] != 0) {
+					rc = sticky(t, ECTLS_ERR_INDEX);
+					goto out;
+				}
+		}
+	}
+	if (nbind != t->nbind || nrx != t->nregex) {
+		rc = sticky(t, ECTLS_ERR_INDEX);
+		goto out;
+	}
+	if ((rc = kent_read(t, t->defkey, &k)) != 0)
+		goto out;
+	for (i = 0; i < t->nregex; i++)
+		if (rx_get(t, i, &rc) == NULL)
+			goto out;
+	rc = 0;
+out:
+	free(seen);
+	return rc;
+}
+
+const char *
+ectls_schema(const struct ectls_table *t)
+{
+	return t->schema;
+}
+
+uint32_t
+ectls_format_version(const struct ectls_table *t)
+{
+	return tbl_le32(t->base + TBL_H_VERSION);
+}
+
+size_t
+ectls_nkeys(const struct ectls_table *t)
+{
+	return t->nkeys;
+}
+
+size_t
+ectls_nbindings(const struct ectls_table *t)
+{
+	return t->nbind;
+}
+
+size_t
+ectls_npolicies(const struct ectls_table *t)
+{
+	return t->npol;
+}
+
+size_t
+ectls_nregex(const struct ectls_table *t)
+{
+	return t->nregex;
+}
+
+size_t
+ectls_nfiles(const struct ectls_table *t)
+{
+	return t->nfiles;
+}
+
+int
+ectls_file(const struct ectls_table *t, size_t i, const char **path,
+    const uint8_t **sha)
+{
+	const uint8_t *p;
+
+	if (i >= t->nfiles)
+		return -1;
+	p = t->sec[TBL_S_FILES] + (uint64_t)i * TBL_FILE_SIZE;
+	*path = (const char *)t->sec[TBL_S_STRINGS] + tbl_le32(p);
+	*sha = p + 8;
+	return 0;
+}
+
+size_t
+ectls_nlogformats(const struct ectls_table *t)
+{
+	return t->nlogfmt;
+}
+
+int
+ectls_logformat(const struct ectls_table *t, size_t i, const char **name,
+    const char **value)
+{
+	const uint8_t *p;
+
+	if (i >= t->nlogfmt)
+		return -1;
+	p = t->sec[TBL_S_LOGFMT] + (uint64_t)i * TBL_LOGFMT_SIZE;
+	*name = (const char *)t->sec[TBL_S_STRINGS] + tbl_le32(p);
+	*value = (const char *)t->sec[TBL_S_STRINGS] + tbl_le32(p + 4);
+	return 0;
+}
+
+const char *
+ectls_logformat_get(const struct ectls_table *t, const char *name)
+{
+	const char *n, *v;
+	size_t i;
+
+	for (i = 0; i < t->nlogfmt; i++)
+		if (ectls_logformat(t, i, &n, &v) == 0 && strcmp(n, name) == 0)
+			return v;
+	return NULL;
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tls.h -- the neutral TLS layer: checks of TLS material (certificate, key
+ * and CA files, DH parameters) and TLS settings (protocols, ciphers, TLS 1.3
+ * suites, GnuTLS priority strings, curve lists), under the OpenSSL or the
+ * GnuTLS backend.  Callers never see a library type or a library error code;
+ * backends live behind tls_int.h.
+ *
+ * Reporting.  Every check files its findings into a caller's struct diag,
+ * each with a stable id (compiler/checks.def lists them with their default
+ * severity), a location and note: lines (a backend's own reason is a note
+ * prefixed with the backend's name, "openssl: ..." or "gnutls: ...").
+ * Findings go through the checker's dedupe set: a finding with the same
+ * (id, location, message) as one filed earlier by the same checker is
+ * dropped, so a file used by many policies is reported once per source
+ * location.  The new findings of a call are d->items[n0 .. d->nitems) where
+ * n0 is d->nitems before the call; the caller may attach notes to them
+ * (e.g. the (binding, domain) pair that exposed the problem).
+ *
+ * Locations.  `vloc` is the location of an option's value; vloc->col is the
+ * column of the first byte of the value's content (after an opening quote).
+ * A problem inside a string (a protocol token, a cipher element, a GnuTLS
+ * error position) is reported at vloc->col + its byte offset in the value;
+ * file-level findings use vloc as is.  vloc may be NULL (no location).
+ *
+ * Time.  Validators never read the clock: `now` is a parameter.
+ *
+ * Paths are used as given; the caller resolves relative paths and the value
+ * "none" of tls_certificate (pass NULL for "not set").
+ *
+ * Ownership (STYLE 2.5): strings and locs passed in are borrowed for the
+ * duration of the call; the checker copies what it keeps (paths).  Findings
+ * are owned by the caller's diag.  Nothing here prints or exits.
+ */
+#ifndef ECTLS_TLS_H
+#define ECTLS_TLS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "diag.h"
+
+enum tls_engine {
+	TLS_ENGINE_OPENSSL = 0,
+	TLS_ENGINE_GNUTLS,
+	TLS_ENGINE_COUNT
+};
+
+/* The tls_verify option. */
+enum tls_verify {
+	TLS_VERIFY_NO = 0,
+	TLS_VERIFY_CA,
+	TLS_VERIFY_HOST,
+	TLS_VERIFY_OPTIONAL
+};
+
+/* Protocol bits (the evaluated tls_protocols set, stored in the table). */
+#define TLS_PROTO_SSLV2		0x01u
+#define TLS_PROTO_SSLV3		0x02u
+#define TLS_PROTO_TLSV1_0	0x04u
+#define TLS_PROTO_TLSV1_1	0x08u
+#define TLS_PROTO_TLSV1_2	0x10u
+#define TLS_PROTO_TLSV1_3	0x20u
+#define TLS_PROTO_ALL		0x3fu
+
+/* Default for the expiry warning ("expires within N days"). */
+#define TLS_WARN_DAYS_DEFAULT	30
+
+/* Engine by name ("openssl", "gnutls"); -1 if unknown or not built. */
+int	tls_engine_from_name(const char *);
+/* "openssl" or "gnutls"; borrowed, static. */
+const char *tls_engine_name(enum tls_engine);
+/* 1 if the backend for the engine was built in, else 0. */
+int	tls_engine_available(enum tls_engine);
+
+/*
+ * The per-run checker: a cache of every file read (bytes, mode, SHA-256 and
+ * each backend's parse of it, keyed by path, engine and passphrase) so a
+ * file is read and parsed once however many policies use it, plus the
+ * dedupe set of findings already filed.
+ *
+ * tls_checker_new: returns a new checker; free with tls_checker_free().
+ * NULL on ENOMEM.  tls_checker_free(NULL) is a no-op.
+ */
+struct tls_checker;
+struct tls_checker *tls_checker_new(void);
+void	tls_checker_free(struct tls_checker *);
+
+/*
+ * The effective TLS policy of one (binding, domain) pair, as the caller
+ * resolved it.  A NULL string means "not set"; each *_loc is the location
+ * of that value (may be NULL).  policy_loc is where findings about unset
+ * values go (e.g. the binding or domain stanza).  All borrowed.
+ */
+struct tls_policy {
+	enum tls_engine		 engine;
+	const char		*cert;		/* tls_certificate */
+	const struct loc	*cert_loc;
+	const char		*key;		/* tls_key */
+	const struct loc	*key_loc;
+	const char		*ca;		/* tls_ca */
+	const struct loc	*ca_loc;
+	enum tls_verify		 verify;	/* tls_verify */
+	const struct loc	*verify_loc;
+	const char		*protocols;	/* tls_protocols */
+	const struct loc	*protocols_loc;
+	const char		*ciphers;	/* tls_ciphers */
+	const struct loc	*ciphers_loc;
+	const char		*tls13_suites;	/* tlsv13_... */
+	const struct loc	*tls13_loc;
+	const struct loc	*policy_loc;
+	const char		*passphrase;	/* NULL: none */
+	time_t			 now;
+	int			 warn_days;	/* < 0: TLS_WARN_DAYS_DEFAULT */
+};
+
+/*
+ * Run every material and settings check for one effective policy: the
+ * certificate file, the key (tls_key, or a key inside the certificate
+ * file) and its match with the certificate, the CA file, tls_verify without
+ * tls_ca, the protocols (OpenSSL engine) or the priority string (GnuTLS
+ * engine; POODLE either way), the cipher list and the TLS 1.3 suites.
+ * *protos (may be NULL) receives the evaluated protocol set (OpenSSL
+ * dialect; TLS_PROTO_ALL when unset, 0 after a syntax error).
+ * Returns the number of new findings filed, or -1 on ENOMEM / engine not
+ * built (then a finding says so when possible).
+ */
+int	tls_check_policy(struct tls_checker *, const struct tls_policy *,
+	    struct diag *, unsigned int *protos);
+
+/*
+ * The individual checks.  Each returns the number of new findings filed
+ * (>= 0), or -1 on ENOMEM or an engine that was not built.
+ */
+
+/* tls_certificate: readable, PEM, dates at `now`, expiry within warn_days,
+ * key strength, signature hash, chain order, clientAuth EKU. */
+int	tls_check_cert_file(struct tls_checker *, enum tls_engine,
+	    const char *path, const struct loc *vloc, time_t now, int warn_days,
+	    struct diag *);
+
+/*
+ * The private key for a certificate.  key_path NULL: the key must be inside
+ * cert_path (then findings go to cert_loc).  Checks: readable, parseable,
+ * encrypted without passphrase, group/other-readable file, and an explicit
+ * comparison of the key's public key with the certificate's
+ * SubjectPublicKeyInfo (only when the certificate parses).
+ */
+int	tls_check_key_file(struct tls_checker *, enum tls_engine,
+	    const char *key_path, const struct loc *key_loc,
+	    const char *cert_path, const struct loc *cert_loc,
+	    const char *passphrase, struct diag *);
+
+/* tls_ca: readable, holds certificates, each CA:TRUE, expired ones. */
+int	tls_check_ca_file(struct tls_checker *, enum tls_engine,
+	    const char *path, const struct loc *vloc, time_t now, struct diag *);
+
+/*
+ * tls_protocols (OpenSSL dialect): tokens ALL SSLv2 SSLv3 TLSv1 TLSv1.0
+ * TLSv1.1 TLSv1.2 TLSv1.3, case-insensitive, each with a "+" or "-" prefix
+ * (none means "+"), separated by ":" (a leading ":" is tolerated), applied
+ * left to right to the default set +ALL.  value NULL means unset (= +ALL).
+ * *protos (may be NULL) receives the evaluated set (0 after an error in a
+ * token).  Needs no library.
+ */
+int	tls_check_protocols(struct tls_checker *, const char *value,
+	    const struct loc *vloc, struct diag *, unsigned int *protos);
+
+/*
+ * tls_ciphers in the engine's dialect: an OpenSSL cipher list (each element
+ * checked on its own, then the expansion for weak suites) or a GnuTLS
+ * priority string (syntax via the library, SSL 3.0 reachability both by the
+ * library's evaluation and by a static rule).  value NULL: unset (only
+ * matters under GnuTLS: not proven POODLE-safe).
+ */
+int	tls_check_ciphers(struct tls_checker *, enum tls_engine,
+	    const char *value, const struct loc *vloc, struct diag *);
+
+/* tlsv13_ciphersuites: every ":"-separated name a TLS 1.3 suite OpenSSL
+ * knows.  Under GnuTLS the option has no meaning (a warning says so). */
+int	tls_check_tls13_suites(struct tls_checker *, enum tls_engine,
+	    const char *value, const struct loc *vloc, struct diag *);
+
+/* tls_dhparams_file: readable, parseable, at least 2048 bits. */
+int	tls_check_dhparams_file(struct tls_checker *, enum tls_engine,
+	    const char *path, const struct loc *vloc, struct diag *);
+
+/* tls_ec_curve_names (OpenSSL only, whatever the engine): format rules of
+ * the option and every name a curve or group OpenSSL knows. */
+int	tls_check_curves(struct tls_checker *, const char *value,
+	    const struct loc *vloc, struct diag *);
+
+/*
+ * Whether the engine's library accepts the material the way Momentum would
+ * load it: a certificate (chain) file with its key (key_path NULL: the key
+ * is in cert_path), or a CA file.  Returns 0 if accepted, -1 if not; on -1
+ * `why` (may be NULL) receives a NUL-terminated reason prefixed with the
+ * backend's name, truncated to whylen.  For `--engines both` reports.
+ */
+int	tls_probe_pair(enum tls_engine, const char *cert_path,
+	    const char *key_path, const char *passphrase, char *why,
+	    size_t whylen);
+int	tls_probe_ca(enum tls_engine, const char *ca_path, char *why,
+	    size_t whylen);
+
+/*
+ * SHA-256 of a file's bytes, as 64 lower-case hex digits plus NUL in hex,
+ * computed by the engine's library on the bytes the checker cached.
+ * Returns 0, or -1 with errno set (the file could not be read).
+ */
+int	tls_file_sha256(struct tls_checker *, enum tls_engine,
+	    const char *path, char hex[65]);
+
+/* Release the backends' global state (optional, at exit). */
+void	tls_global_fini(void);
+
+#endif /* ECTLS_TLS_H */

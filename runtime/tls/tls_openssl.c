@@ -1,0 +1,750 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tls_openssl.c -- the OpenSSL backend.  All OpenSSL-specific code of the TLS
+ * layer is here, and this is the only file that includes <openssl/...>: no
+ * code but tls.c should call these functions, through tls_backend_openssl.
+ * Statics are ossl_*.  Every libcrypto/libssl call is checked, and the error
+ * queue is drained into the reason strings the checks turn into notes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "tls_int.h"
+
+/* s2n's GUARD_OSSL: a libcrypto call that must return 1. */
+#define TLS_GUARD_OSSL(x, label)	do { if ((x) != 1) goto label; } while (0)
+
+/* Drain the error queue into buf ("reason; reason"); empty if none. */
+static void
+ossl_errors(char *buf, size_t len)
+{
+	unsigned long e;
+	size_t n = 0;
+	const char *r;
+	char tmp[256];
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	while ((e = ERR_get_error()) != 0) {
+		if ((r = ERR_reason_error_string(e)) == NULL) {
+			ERR_error_string_n(e, tmp, sizeof(tmp));
+			r = tmp;
+		}
+		/* The same reason twice says nothing new. */
+		if (strstr(buf, r) != NULL)
+			continue;
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    n ? "; " : "", r);
+	}
+}
+
+static char *
+ossl_errdup(const char *fallback)
+{
+	char buf[512];
+
+	ossl_errors(buf, sizeof(buf));
+	return tls_strdup(buf[0] != '\0' ? buf : fallback);
+}
+
+/* Never prompt on a terminal: a key's passphrase comes from the caller. */
+struct ossl_pass {
+	const char	*pass;
+	int		 asked;
+};
+
+static int
+ossl_pass_cb(char *buf, int size, int rwflag, void *u)
+{
+	struct ossl_pass *pp = u;
+	size_t n;
+
+	if (pp == NULL)
+		return -1;
+	pp->asked = 1;
+	if (pp->pass == NULL)
+		return -1;
+	n = strlen(pp->pass);
+	if (size <= 0 || n > (size_t)size)
+		return -1;
+	memcpy(buf, pp->pass, n);
+	return (int)n;
+}
+
+static int
+ossl_global_init(void)
+{
+	if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) != 1)
+		return -1;
+	return 0;
+}
+
+static int
+ossl_time(const ASN1_TIME *at, time_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (at == NULL || ASN1_TIME_to_tm(at, &tm) != 1)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+static enum tls_keytype
+ossl_keytype(const EVP_PKEY *pk)
+{
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		return TLS_KT_RSA;
+	case EVP_PKEY_DSA:
+		return TLS_KT_DSA;
+	case EVP_PKEY_EC:
+		return TLS_KT_EC;
+	case EVP_PKEY_ED25519:
+		return TLS_KT_ED25519;
+	case EVP_PKEY_ED448:
+		return TLS_KT_ED448;
+	default:
+		return TLS_KT_UNKNOWN;
+	}
+}
+
+/* DER of an object through an i2d function, into a malloc'ed copy. */
+#define OSSL_I2D(fn, obj, outp, lenp) do {				\
+	unsigned char *der_ = NULL;					\
+	int n_ = fn(obj, &der_);					\
+	if (n_ <= 0)							\
+		goto fail;						\
+	*(outp) = tls_memdup(der_, (size_t)n_);				\
+	*(lenp) = (size_t)n_;						\
+	OPENSSL_free(der_);						\
+	if (*(outp) == NULL)						\
+		goto fail;						\
+} while (0)
+
+static int
+ossl_name_str(const X509_NAME *nm, char **out)
+{
+	BIO *b;
+	char *p;
+	long n;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) < 0) {
+		BIO_free(b);
+		return -1;
+	}
+	n = BIO_get_mem_data(b, &p);
+	*out = malloc((size_t)n + 1);
+	if (*out != NULL) {
+		memcpy(*out, p, (size_t)n);
+		(*out)[n] = '\0';
+	}
+	BIO_free(b);
+	return *out != NULL ? 0 : -1;
+}
+
+/* Facts of one certificate; -1 on ENOMEM or an unusable certificate. */
+static int
+ossl_certinfo(X509 *x, struct tls_certinfo *c)
+{
+	const X509_NAME *nm;
+	EVP_PKEY *pk;
+	uint32_t fl;
+	int signid, mdnid = NID_undef, pknid = NID_undef, bits;
+
+	if (ossl_time(X509_get0_notBefore(x), &c->not_before) == -1 ||
+	    ossl_time(X509_get0_notAfter(x), &c->not_after) == -1)
+		goto fail;
+	nm = X509_get_subject_name(x);
+	if (ossl_name_str(nm, &c->subject) == -1)
+		goto fail;
+	OSSL_I2D(i2d_X509_NAME, (X509_NAME *)nm, &c->subject_der,
+	    &c->subject_len);
+	OSSL_I2D(i2d_X509_NAME, X509_get_issuer_name(x), &c->issuer_der,
+	    &c->issuer_len);
+	OSSL_I2D(i2d_X509_PUBKEY, X509_get_X509_PUBKEY(x), &c->spki,
+	    &c->spki_len);
+	if ((pk = X509_get0_pubkey(x)) != NULL) {
+		c->key_type = ossl_keytype(pk);
+		bits = EVP_PKEY_get_bits(pk);
+		c->key_bits = bits > 0 ? (unsigned int)bits : 0;
+	}
+	signid = X509_get_signature_nid(x);
+	if (OBJ_find_sigid_algs(signid, &mdnid, &pknid) == 1) {
+		if (mdnid == NID_md5)
+			c->sig_hash = TLS_SH_MD5;
+		else if (mdnid == NID_sha1)
+			c->sig_hash = TLS_SH_SHA1;
+	}
+	if ((c->sig_name = tls_strdup(signid != NID_undef ?
+	    OBJ_nid2ln(signid) : "unknown")) == NULL)
+		goto fail;
+	fl = X509_get_extension_flags(x);
+	c->bc_present = (fl & EXFLAG_BCONS) != 0;
+	c->is_ca = c->bc_present && (fl & EXFLAG_CA) != 0;
+	c->eku_present = (fl & EXFLAG_XKUSAGE) != 0;
+	c->eku_client = c->eku_present &&
+	    (X509_get_extended_key_usage(x) & (XKU_SSL_CLIENT | XKU_ANYEKU));
+	return 0;
+fail:
+	return -1;
+}
+
+static int
+ossl_load_certs(const unsigned char *data, size_t len,
+    struct tls_certlist *cl)
+{
+	struct ossl_pass pp = { .pass = NULL, .asked = 0 };
+	struct tls_certinfo *nv;
+	unsigned long e;
+	BIO *b;
+	X509 *x;
+	int rc = -1;
+
+	memset(cl, 0, sizeof(*cl));
+	ERR_clear_error();
+	if ((b = BIO_new_mem_buf(data, (int)len)) == NULL)
+		return -1;
+	while ((x = PEM_read_bio_X509(b, NULL, ossl_pass_cb, &pp)) != NULL) {
+		nv = realloc(cl->v, (cl->n + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			X509_free(x);
+			goto out;
+		}
+		cl->v = nv;
+		memset(&cl->v[cl->n], 0, sizeof(cl->v[0]));
+		cl->n++;
+		if (ossl_certinfo(x, &cl->v[cl->n - 1]) == -1) {
+			X509_free(x);
+			goto out;
+		}
+		X509_free(x);
+	}
+	/* The loop ends at "no start line" after the last certificate. */
+	e = ERR_peek_last_error();
+	if (cl->n == 0) {
+		if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+			ERR_clear_error();
+			cl->why = tls_strdup("no \"-----BEGIN CERTIFICATE-----\" "
+			    "block");
+		} else {
+			cl->why = ossl_errdup("cannot parse certificate");
+		}
+		if (cl->why == NULL)
+			goto out;
+	}
+	ERR_clear_error();
+	rc = 0;
+out:
+	BIO_free(b);
+	return rc;
+}
+
+static int
+ossl_load_key(const unsigned char *data, size_t len, const char *passphrase,
+    struct tls_keyinfo *ki)
+{
+	struct ossl_pass pp = { .pass = passphrase, .asked = 0 };
+	EVP_PKEY *pk = NULL;
+	BIO *b = NULL;
+	long off;
+	int encrypted, bits, rc = -1;
+
+	memset(ki, 0, sizeof(*ki));
+	ERR_clear_error();
+	if ((off = tls_pem_key_block(data, len, &encrypted)) < 0) {
+		ki->status = TLS_KEY_NONE;
+		return 0;
+	}
+	if (encrypted && passphrase == NULL) {
+		ki->status = TLS_KEY_ENCRYPTED;
+		return 0;
+	}
+	if ((b = BIO_new_mem_buf(data + off, (int)(len - (size_t)off))) ==
+	    NULL)
+		return -1;
+	pk = PEM_read_bio_PrivateKey(b, NULL, ossl_pass_cb, &pp);
+	if (pk == NULL) {
+		if (pp.asked && passphrase == NULL) {
+			ERR_clear_error();
+			ki->status = TLS_KEY_ENCRYPTED;
+		} else {
+			ki->status = TLS_KEY_INVALID;
+			if ((ki->why = ossl_errdup(pp.asked ?
+			    "wrong passphrase" : "cannot parse private key")) ==
+			    NULL)
+				goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	ki->status = TLS_KEY_OK;
+	ki->key_type = ossl_keytype(pk);
+	bits = EVP_PKEY_get_bits(pk);
+	ki->key_bits = bits > 0 ? (unsigned int)bits : 0;
+	OSSL_I2D(i2d_PUBKEY, pk, &ki->spki, &ki->spki_len);
+	rc = 0;
+	goto out;
+fail:
+	rc = -1;
+out:
+	EVP_PKEY_free(pk);
+	BIO_free(b);
+	ERR_clear_error();
+	return rc;
+}
+
+static int
+ossl_dh_bits(const unsigned char *data, size_t len, unsigned int *bits,
+    char *why, size_t whylen)
+{
+	EVP_PKEY *pk = NULL;
+	BIO *b;
+	int id, rc = -1;
+
+	ERR_clear_error();
+	if ((b = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if ((pk = PEM_read_bio_Parameters(b, NULL)) == NULL) {
+		ossl_errors(why, whylen);
+		if (why[0] == '\0')
+			snprintf(why, whylen, "no PEM parameters");
+		goto out;
+	}
+	id = EVP_PKEY_get_base_id(pk);
+	if (id != EVP_PKEY_DH && id != EVP_PKEY_DHX) {
+		snprintf(why, whylen, "the file holds %s parameters, not DH",
+		    OBJ_nid2sn(id));
+		goto out;
+	}
+	*bits = (unsigned int)EVP_PKEY_get_bits(pk);
+	rc = 0;
+out:
+	EVP_PKEY_free(pk);
+	BIO_free(b);
+	ERR_clear_error();
+	return rc;
+}
+
+static int
+ossl_sha256(const unsigned char *data, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != 32) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+/* Load as Momentum builds a client context; reason on failure. */
+static int
+ossl_probe_pair(const char *cert, const char *key, const char *passphrase,
+    char *why, size_t whylen)
+{
+	struct ossl_pass pp = { .pass = passphrase, .asked = 0 };
+	SSL_CTX *ctx;
+	const char *step = "SSL_CTX_new";
+	char buf[512];
+	int rc = -1;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		goto out;
+	SSL_CTX_set_default_passwd_cb(ctx, ossl_pass_cb);
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, &pp);
+	step = "SSL_CTX_use_certificate_chain_file";
+	TLS_GUARD_OSSL(SSL_CTX_use_certificate_chain_file(ctx, cert), out);
+	step = "SSL_CTX_use_PrivateKey_file";
+	TLS_GUARD_OSSL(SSL_CTX_use_PrivateKey_file(ctx,
+	    key != NULL ? key : cert, SSL_FILETYPE_PEM), out);
+	step = "SSL_CTX_check_private_key";
+	TLS_GUARD_OSSL(SSL_CTX_check_private_key(ctx), out);
+	rc = 0;
+out:
+	if (rc == -1) {
+		ossl_errors(buf, sizeof(buf));
+		snprintf(why, whylen, "openssl: %s() failed%s%s", step,
+		    buf[0] ? ": " : "", buf);
+	}
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
+}
+
+static int
+ossl_probe_ca(const char *ca, char *why, size_t whylen)
+{
+	SSL_CTX *ctx;
+	char buf[512];
+	int rc = -1;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		goto out;
+	TLS_GUARD_OSSL(SSL_CTX_load_verify_file(ctx, ca), out);
+	rc = 0;
+out:
+	if (rc == -1) {
+		ossl_errors(buf, sizeof(buf));
+		snprintf(why, whylen, "openssl: SSL_CTX_load_verify_file() "
+		    "failed%s%s", buf[0] ? ": " : "", buf);
+	}
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * Cipher lists.  SSL_CTX_set_cipher_list() silently drops names it does not
+ * know and fails only when nothing is left (SSL_CTX_set_cipher_list(3)), so
+ * each element is checked on its own.  A keyword that exists but selects
+ * nothing in this build (RC4, and everything the legacy provider holds) is
+ * not an error; the keywords below are the documented ones (ciphers(1),
+ * OpenSSL 1.0.2 to 3.x), including those later versions dropped.
+ */
+static const char *const ossl_cipher_keywords[] = {
+	"DEFAULT", "COMPLEMENTOFDEFAULT", "ALL", "COMPLEMENTOFALL", "HIGH",
+	"MEDIUM", "LOW", "eNULL", "NULL", "aNULL", "kRSA", "aRSA", "RSA",
+	"kDHr", "kDHd", "kDH", "kDHE", "kEDH", "DH", "DHE", "EDH", "ADH",
+	"kEECDH", "kECDHE", "ECDH", "ECDHE", "EECDH", "AECDH", "aDSS", "DSS",
+	"aDH", "aECDH", "aECDSA", "ECDSA", "kECDHr", "kECDHe", "TLSv1.2",
+	"TLSv1.0", "TLSv1", "SSLv3", "SSLv2", "AES128", "AES256", "AES",
+	"AESGCM", "AESCCM", "AESCCM8", "ARIA128", "ARIA256", "ARIA",
+	"ARIAGCM", "CAMELLIA128", "CAMELLIA256", "CAMELLIA", "CHACHA20",
+	"3DES", "DES", "RC4", "RC2", "IDEA", "SEED", "MD5", "SHA1", "SHA",
+	"SHA256", "SHA384", "aGOST", "aGOST01", "aGOST12", "kGOST", "kGOST18",
+	"GOST94", "GOST89MAC", "GOST12", "GOST89", "KUZNYECHIK", "MAGMA",
+	"PSK", "kPSK", "kECDHEPSK", "kDHEPSK", "kRSAPSK", "aPSK", "SRP",
+	"kSRP", "aSRP", "SUITEB128", "SUITEB128ONLY", "SUITEB128C2",
+	"SUITEB192", "CBC", "EXP", "EXPORT", "EXPORT40", "EXPORT56", "KRB5",
+	"kKRB5", "aKRB5", "FZA", "kFZA", "aFZA", "eFZA", "ECCPSK", "DHEPSK",
+	"RSAPSK", "ECDHEPSK",
+};
+
+static int
+ossl_is_keyword(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ossl_cipher_keywords) /
+	    sizeof(ossl_cipher_keywords[0]); i++)
+		if (strlen(ossl_cipher_keywords[i]) == n &&
+		    strncmp(ossl_cipher_keywords[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ossl_sep(char c)
+{
+	/* ssl_ciph.c ITEM_SEP() */
+	return c == ':' || c == ' ' || c == ';' || c == ',';
+}
+
+/* Is one name (no prefix, no "+") known?  Uses the scratch context. */
+static int
+ossl_cipher_name_ok(SSL_CTX *ctx, const char *s, size_t n)
+{
+	char name[128];
+	int ok;
+
+	if (ossl_is_keyword(s, n))
+		return 1;
+	if (n == 0 || n >= sizeof(name))
+		return 0;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	ok = SSL_CTX_set_cipher_list(ctx, name) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
+/* Weak classes of a cipher suite, for the expansion check. */
+enum { OW_NULL, OW_EXPORT, OW_ANON, OW_RC4, OW_DES, OW_3DES, OW_N };
+
+static const char *const ossl_weak_names[OW_N] = {
+	[OW_NULL] = "NULL encryption",
+	[OW_EXPORT] = "EXPORT",
+	[OW_ANON] = "anonymous (aNULL)",
+	[OW_RC4] = "RC4",
+	[OW_DES] = "DES",
+	[OW_3DES] = "3DES",
+};
+
+static int
+ossl_weak_class(const SSL_CIPHER *c)
+{
+	int nid, bits = 0;
+
+	if (SSL_CIPHER_get_kx_nid(c) == NID_kx_any)	/* TLS 1.3 */
+		return -1;
+	nid = SSL_CIPHER_get_cipher_nid(c);
+	if (nid == NID_undef)
+		return OW_NULL;
+	if (SSL_CIPHER_get_auth_nid(c) == NID_auth_null)
+		return OW_ANON;
+	if (nid == NID_rc4 || nid == NID_rc4_40 || nid == NID_rc4_hmac_md5)
+		return OW_RC4;
+	if (nid == NID_des_cbc || nid == NID_des_cfb64 || nid == NID_des_ecb)
+		return OW_DES;
+	if (nid == NID_des_ede3_cbc)
+		return OW_3DES;
+	if (SSL_CIPHER_get_bits(c, &bits) < 64)
+		return OW_EXPORT;
+	return -1;
+}
+
+/* Returns 1 if the element had an error. */
+static int
+ossl_check_element(struct tls_sink *sk, SSL_CTX *ctx, const char *v,
+    size_t start, size_t end, const struct loc *vloc)
+{
+	struct diag_item *it;
+	struct loc l;
+	size_t p, q;
+	int bad;
+	const char *e = v + start;
+	size_t n = end - start;
+
+	if (n == 0)
+		return 0;	/* OpenSSL skips empty elements */
+	if (e[0] == '@') {
+		if ((n == 9 && strncmp(e, "@STRENGTH", 9) == 0) ||
+		    (n == 11 && strncmp(e, "@SECLEVEL=", 10) == 0 &&
+		    e[10] >= '0' && e[10] <= '5'))
+			return 0;
+		l = tls_loc_at(vloc, start, n);
+		it = tls_emit(sk, DIAG_ERROR, "tls-cipher-unknown", &l,
+		    "unknown cipher list command \"%.*s\" in tls_ciphers",
+		    (int)n, e);
+		diag_note(tls_sink_diag(sk), it, NULL, "expected @STRENGTH or "
+		    "@SECLEVEL=0..5");
+		return 1;
+	}
+	p = (e[0] == '!' || e[0] == '-' || e[0] == '+') ? 1 : 0;
+	if (p == n) {
+		l = tls_loc_at(vloc, start, n);
+		tls_emit(sk, DIAG_ERROR, "tls-cipher-unknown", &l,
+		    "\"%c\" without a cipher name in tls_ciphers", e[0]);
+		return 1;
+	}
+	if (n - p == 7 && strncmp(e + p, "DEFAULT", 7) == 0 && start != 0) {
+		/* ssl_create_cipher_list() expands DEFAULT only up front. */
+		l = tls_loc_at(vloc, start + p, 7);
+		it = tls_emit(sk, DIAG_ERROR, "tls-cipher-unknown", &l,
+		    "\"DEFAULT\" is only recognised at the start of tls_ciphers");
+		diag_note(tls_sink_diag(sk), it, NULL, "openssl: elsewhere it "
+		    "is silently ignored");
+		return 1;
+	}
+	/* "A+B" selects what both A and B select; check each part. */
+	for (bad = 0; p < n; p = q + 1) {
+		for (q = p; q < n && e[q] != '+'; q++)
+			;
+		if (!ossl_cipher_name_ok(ctx, e + p, q - p)) {
+			bad = 1;
+			l = tls_loc_at(vloc, start + p, q - p);
+			it = tls_emit(sk, DIAG_ERROR, "tls-cipher-unknown", &l,
+			    q == p ? "empty cipher name in \"%.*s\" in "
+			    "tls_ciphers" : "unknown cipher \"%.*s\" in "
+			    "tls_ciphers", q == p ? (int)n : (int)(q - p),
+			    q == p ? e : e + p);
+			diag_note(tls_sink_diag(sk), it, NULL, "openssl: %s "
+			    "has no cipher suite or keyword of this name, or "
+			    "does not provide it, and ignores such names "
+			    "silently", OpenSSL_version(OPENSSL_VERSION));
+		}
+	}
+	return bad;
+}
+
+static int
+ossl_check_ciphers(struct tls_sink *sk, const struct tls_str *s)
+{
+	STACK_OF(SSL_CIPHER) *sc;
+	struct diag_item *it;
+	const SSL_CIPHER *c;
+	SSL_CTX *ctx;
+	const char *v = s->s;
+	size_t start, end, count[OW_N], i, n;
+	char buf[1024];
+	int k, cls, bad = 0, rc = -1;
+
+	if (v == NULL)
+		return 0;	/* unset: OpenSSL's DEFAULT */
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL)
+		return -1;
+	for (start = 0;; start = end + 1) {
+		for (end = start; v[end] != '\0' && !ossl_sep(v[end]); end++)
+			;
+		bad |= ossl_check_element(sk, ctx, v, start, end, s->vloc);
+		if (v[end] == '\0')
+			break;
+	}
+
+	/* The whole expansion, as the MTA would get it. */
+	if (SSL_CTX_set_cipher_list(ctx, v) != 1) {
+		ossl_errors(buf, sizeof(buf));
+		/* One problem, one error: a bad element already said it. */
+		if (bad) {
+			rc = 0;
+			goto out;
+		}
+		it = tls_emit(sk, DIAG_ERROR, "tls-cipher-empty", s->vloc,
+		    "tls_ciphers \"%s\" selects no cipher suite", v);
+		if (buf[0] != '\0')
+			diag_note(tls_sink_diag(sk), it, NULL, "openssl: %s",
+			    buf);
+		rc = 0;
+		goto out;
+	}
+	sc = SSL_CTX_get_ciphers(ctx);
+	memset(count, 0, sizeof(count));
+	for (k = 0; sc != NULL && k < sk_SSL_CIPHER_num(sc); k++) {
+		c = sk_SSL_CIPHER_value(sc, k);
+		if ((cls = ossl_weak_class(c)) >= 0)
+			count[cls]++;
+	}
+	for (cls = 0, n = 0, buf[0] = '\0'; cls < OW_N; cls++)
+		if (count[cls] > 0)
+			n += (size_t)snprintf(buf + n, n < sizeof(buf) ?
+			    sizeof(buf) - n : 0, "%s%s (%zu)", n ? ", " : "",
+			    ossl_weak_names[cls], count[cls]);
+	if (n > 0) {
+		it = tls_emit(sk, DIAG_WARNING, "tls-cipher-weak", s->vloc,
+		    "tls_ciphers \"%s\" enables weak cipher suites: %s", v,
+		    buf);
+		for (cls = 0; cls < OW_N; cls++) {
+			if (count[cls] == 0)
+				continue;
+			n = 0;
+			buf[0] = '\0';
+			for (k = 0, i = 0; k < sk_SSL_CIPHER_num(sc); k++) {
+				c = sk_SSL_CIPHER_value(sc, k);
+				if (ossl_weak_class(c) != cls)
+					continue;
+				if (i++ < 6)
+					n += (size_t)snprintf(buf + n, n <
+					    sizeof(buf) ? sizeof(buf) - n : 0,
+					    "%s%s", n ? " " : "",
+					    SSL_CIPHER_get_name(c));
+			}
+			diag_note(tls_sink_diag(sk), it, NULL,
+			    "openssl: %s: %s%s", ossl_weak_names[cls], buf,
+			    i > 6 ? " ..." : "");
+		}
+		diag_note(tls_sink_diag(sk), it, NULL, "exclude them with "
+		    "\"!aNULL:!eNULL:!EXPORT:!RC4:!DES:!3DES\"");
+	}
+	rc = 0;
+out:
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
+}
+
+static int
+ossl_check_tls13_suites(struct tls_sink *sk, const struct tls_str *s)
+{
+	struct diag_item *it;
+	struct loc l;
+	SSL_CTX *ctx;
+	const char *v = s->s;
+	size_t start, end;
+	char name[128];
+	int ok;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL)
+		return -1;
+	for (start = 0;; start = end + 1) {
+		end = start + strcspn(v + start, ":");
+		l = tls_loc_at(s->vloc, start, end - start);
+		if (end == start) {
+			if (v[0] != '\0')
+				tls_emit(sk, DIAG_ERROR,
+				    "tls-ciphersuite-unknown", &l,
+				    "empty name in tlsv13_ciphersuites");
+		} else {
+			ok = 0;
+			if (end - start < sizeof(name)) {
+				memcpy(name, v + start, end - start);
+				name[end - start] = '\0';
+				ok = SSL_CTX_set_ciphersuites(ctx, name) == 1;
+				ERR_clear_error();
+			}
+			if (!ok) {
+				it = tls_emit(sk, DIAG_ERROR,
+				    "tls-ciphersuite-unknown", &l,
+				    "unknown TLS 1.3 cipher suite \"%.*s\" in "
+				    "tlsv13_ciphersuites", (int)(end - start),
+				    v + start);
+				diag_note(tls_sink_diag(sk), it, NULL, "openssl: "
+				    "expected e.g. TLS_AES_256_GCM_SHA384, "
+				    "TLS_CHACHA20_POLY1305_SHA256, "
+				    "TLS_AES_128_GCM_SHA256");
+			}
+		}
+		if (v[end] == '\0')
+			break;
+	}
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+static int
+ossl_curve_known(const char *name)
+{
+	SSL_CTX *ctx;
+	int ok = 0;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL)
+		return 0;
+	ok = SSL_CTX_set1_groups_list(ctx, name) == 1;
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
+const struct tls_backend tls_backend_openssl = {
+	.name = "openssl",
+	.supports = TLS_SUPP_OPENSSL_CIPHERS | TLS_SUPP_TLS13_SUITES |
+	    TLS_SUPP_CURVES,
+	.conn_size = 0,
+	.global_init = ossl_global_init,
+	.global_fini = NULL,
+	.load_certs = ossl_load_certs,
+	.load_key = ossl_load_key,
+	.dh_bits = ossl_dh_bits,
+	.sha256 = ossl_sha256,
+	.probe_pair = ossl_probe_pair,
+	.probe_ca = ossl_probe_ca,
+	.check_ciphers = ossl_check_ciphers,
+	.check_tls13_suites = ossl_check_tls13_suites,
+	.curve_known = ossl_curve_known,
+};

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# suite.sh -- the policy table: the library on its own (libtest), and the
+# table commands (lookup, dump, diff, verify) on tables built by mktable.
+cd "$(dirname "$0")/../.." || exit 2
+source tests/lib.sh
+
+MK=$BUILD/tests/table/mktable
+LT=$BUILD/tests/table/libtest
+D=tests/table
+
+# Flip one byte of a file in place (offset, xor mask).
+flip() {
+	python3 -c 'import sys
+p, o, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b = bytearray(open(p, "rb").read()); b[o] ^= m; open(p, "wb").write(b)' "$@"
+}
+
+expect_status 0 "mktable builds basic.desc" $MK $D/basic.desc "$TMP/t.ectp"
+expect_status 0 "libectls alone (ectls.h + libectls.a only)" $LT "$TMP/t.ectp"
+if nm "$LT" | grep -Eq ' [TU] (tblw_|diag_add|cfg_yy|xml)'; then
+	notok "libtest links front-end code"
+else
+	ok "libtest links no front-end code"
+fi
+
+# Reproducible: same description twice, and with lines reordered.
+$MK $D/basic.desc "$TMP/t2.ectp"
+expect_same "same input, same bytes" "$TMP/t.ectp" "$TMP/t2.ectp"
+{ grep -v '^key ' $D/basic.desc; grep '^key ' $D/basic.desc | tac; } \
+    >"$TMP/reordered.desc"
+$MK "$TMP/reordered.desc" "$TMP/t3.ectp"
+expect_same "insertion order does not change the bytes" "$TMP/t.ectp" \
+    "$TMP/t3.ectp"
+
+# lookup, text.
+expect_status 0 "lookup exact" $ECTLS lookup "$TMP/t.ectp" mta1 EXAMPLE.com.
+cat >"$TMP/want" <<'EOF'
+binding = "mta1"
+domain = "EXAMPLE.com."
+# matched: exact domain
+tls = required  # ecelerity.conf:20 (B)
+tls_ifavailable_fallback = true  # default
+tls_verify = ca  # ecelerity.conf:30 (B::D)
+tls_ca = "/etc/ssl/ca.pem"  # ecelerity.conf:22 (B)
+tls_certificate = (unset)  # default
+EOF
+head -8 "$TMP/out" >"$TMP/got"
+expect_same "lookup text output" "$TMP/want" "$TMP/got"
+if grep -qx 'routes = ("mx1.example.net" "mx2.example.net")  # ecelerity.conf:32 (B::D)' "$TMP/out"; then
+	ok "lookup shows lists and provenance"
+else
+	notok "lookup shows lists and provenance"
+fi
+
+# lookup --json: option names as keys, JSON types.
+expect_status 0 "lookup --json" $ECTLS lookup --json "$TMP/t.ectp" mta1 example.com
+if jq -e '.binding == "mta1" and .domain == "example.com" and
+    .tls == "required" and .tls_verify == "ca" and .tls_key == null and
+    .tls_ifavailable_fallback == true and .remote_smtp_port == 2525 and
+    .routes == ["mx1.example.net","mx2.example.net"] and
+    .tls_protocols == "+ALL:-SSLv2:-SSLv3" and .tls_engine == "openssl" and
+    .gateway == "smarthost.example.net:2525" and .use_dane == false' \
+    "$TMP/out" >/dev/null; then
+	ok "lookup --json values and types"
+else
+	notok "lookup --json values and types"
+	sed 's/^/#   /' "$TMP/out"
+fi
+$ECTLS lookup --json "$TMP/t.ectp" mta1 mx3.corp.example >"$TMP/out"
+if jq -e '.tls == "no"' "$TMP/out" >/dev/null; then
+	ok "lookup regex domain"
+else
+	notok "lookup regex domain"
+fi
+$ECTLS lookup --json "$TMP/t.ectp" unknown-binding example.com >"$TMP/out"
+if jq -e '.tls == "ifavailable" and .tls_certificate == "/etc/ssl/client.pem" and .binding == "unknown-binding"' "$TMP/out" >/dev/null; then
+	ok "lookup unknown binding uses default"
+else
+	notok "lookup unknown binding uses default"
+fi
+$ECTLS lookup "$TMP/t.ectp" mta1 other.test >"$TMP/out"
+if grep -q '^# matched: binding record' "$TMP/out" &&
+    grep -q '^tls_verify = host' "$TMP/out"; then
+	ok "lookup falls back to the binding record"
+else
+	notok "lookup falls back to the binding record"
+fi
+
+# dump.
+expect_status 0 "dump text" $ECTLS dump "$TMP/t.ectp"
+if [ "$(grep -c '^\[binding ' "$TMP/out")" -eq 8 ] &&
+    grep -q '^delivery_format = "%t@%i@%BI@%CI"' "$TMP/out" &&
+    grep -q '^file 0000000000000000000000000000000000000000000000000000000000000001 /etc/ssl/ca.pem' "$TMP/out"; then
+	ok "dump text lists every entry, file and log format"
+else
+	notok "dump text lists every entry, file and log format"
+fi
+expect_status 0 "dump json" $ECTLS dump --format json "$TMP/t.ectp"
+if jq -e '(.entries | length) == 8 and .schema == "test-schema-1" and
+    ([.entries[] | select(.kind == "regex")] | length) == 2 and
+    .entries[0].binding == "default" and .entries[0].kind == "binding" and
+    (.entries[] | select(.binding == "mta1" and .domain == "example.com") |
+     .provenance.tls_verify.line == 30 and .provenance.tls_verify.level == "B::D") and
+    .log_formats.transient_failure_format == "%t@%i@T"' \
+    "$TMP/out" >/dev/null; then
+	ok "dump json structure"
+else
+	notok "dump json structure"
+fi
+expect_status 2 "dump --format xml is a usage error" $ECTLS dump --format yaml "$TMP/t.ectp"
+
+# diff.
+expect_status 0 "diff of identical tables" $ECTLS diff "$TMP/t.ectp" "$TMP/t3.ectp"
+sed -e 's/tls_verify=ca@ecelerity.conf:30:B::D/tls_verify=host@ecelerity.conf:30:B::D/' \
+    -e 's/^regex mta1 corp.*//' $D/basic.desc >"$TMP/changed.desc"
+echo "key mta1 new.example PRX" >>"$TMP/changed.desc"
+$MK "$TMP/changed.desc" "$TMP/c.ectp"
+expect_status 1 "diff reports changes" $ECTLS diff "$TMP/t.ectp" "$TMP/c.ectp"
+if grep -q '^~ binding "mta1" domain "example.com"' "$TMP/out" &&
+    grep -q '^    tls_verify: ca -> host' "$TMP/out" &&
+    grep -q '^- binding "mta1" domain "/corp\\.example\$/" (regex #2)' "$TMP/out" &&
+    grep -q '^+ binding "mta1" domain "new.example"' "$TMP/out" &&
+    grep -q '^    tls: required -> no' "$TMP/out"; then
+	ok "diff names entries and fields"
+else
+	notok "diff names entries and fields"
+	sed 's/^/#   /' "$TMP/out"
+fi
+
+# verify: file digests.
+mkdir -p "$TMP/pki"
+echo "certificate one" >"$TMP/pki/a.pem"
+echo "key one" >"$TMP/pki/a.key"
+cat >"$TMP/files.desc" <<EOF
+policy P tls_certificate=$TMP/pki/a.pem tls_key=$TMP/pki/a.key
+bind default P
+file $TMP/pki/a.pem
+file $TMP/pki/a.key
+EOF
+expect_status 0 "mktable with files" $MK "$TMP/files.desc" "$TMP/f.ectp"
+expect_status 0 "verify unchanged files" $ECTLS verify "$TMP/f.ectp"
+echo "certificate two" >"$TMP/pki/a.pem"
+expect_status 1 "verify changed file" $ECTLS verify "$TMP/f.ectp"
+if grep -q "changed: $TMP/pki/a.pem" "$TMP/out"; then
+	ok "verify names the changed file"
+else
+	notok "verify names the changed file"
+fi
+rm "$TMP/pki/a.key"
+expect_status 1 "verify missing file" $ECTLS verify "$TMP/f.ectp"
+if grep -q "missing: $TMP/pki/a.key" "$TMP/out" &&
+    grep -q '2 referenced files, 2 changed or missing' "$TMP/out"; then
+	ok "verify names the missing file"
+else
+	notok "verify names the missing file"
+fi
+
+# Unreadable, corrupt, truncated, wrong-version tables: exit 2, message.
+expect_status 2 "lookup on a missing table" $ECTLS lookup "$TMP/none" a b
+grep -q 'cannot open table' "$TMP/err" && ok "missing table message" ||
+    notok "missing table message"
+expect_status 2 "lookup on a non-table" $ECTLS lookup $D/basic.desc a b
+grep -q 'not an ectls table' "$TMP/err" && ok "bad magic message" ||
+    notok "bad magic message"
+cp "$TMP/t.ectp" "$TMP/v.ectp"
+flip "$TMP/v.ectp" 8 2
+expect_status 2 "wrong format version" $ECTLS dump "$TMP/v.ectp"
+grep -q 'unsupported table format version' "$TMP/err" &&
+    ok "wrong version message" || notok "wrong version message"
+size=$(stat -c %s "$TMP/t.ectp")
+head -c $((size - 1)) "$TMP/t.ectp" >"$TMP/tr.ectp"
+expect_status 2 "truncated table" $ECTLS lookup "$TMP/tr.ectp" mta1 example.com
+grep -q 'truncated' "$TMP/err" && ok "truncated message" ||
+    notok "truncated message"
+# A byte in the metadata and a byte in the keys (last byte of the file).
+for off in 400 $((size - 3)); do
+	cp "$TMP/t.ectp" "$TMP/x.ectp"
+	flip "$TMP/x.ectp" $off 1
+	for cmd in "lookup $TMP/x.ectp mta1 example.com" "dump $TMP/x.ectp" \
+	    "diff $TMP/t.ectp $TMP/x.ectp" "verify $TMP/x.ectp"; do
+		# shellcheck disable=SC2086
+		expect_status 2 "corrupt byte $off: ${cmd%% *}" $ECTLS $cmd
+	done
+	grep -q 'checksum mismatch' "$TMP/err" &&
+	    ok "corrupt byte $off: checksum message" ||
+	    notok "corrupt byte $off: checksum message"
+done
+expect_status 2 "lookup usage" $ECTLS lookup "$TMP/t.ectp" mta1
+expect_status 2 "diff usage" $ECTLS diff "$TMP/t.ectp"
+expect_status 2 "verify usage" $ECTLS verify
