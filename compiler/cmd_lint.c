@@ -16,6 +16,8 @@
 #include "cmd.h"
 #include "diag.h"
 #include "report.h"
+#include "schema.h"
+#include "sema.h"
 
 /* Parse a decimal count in [min, max]; -1 if malformed or out of range. */
 long
@@ -42,6 +44,7 @@ enum {
 	OPT_FAIL_ON,
 	OPT_LIST_CHECKS,
 	OPT_EXPAND,
+	OPT_SCHEMA,
 	OPT_HELP
 };
 
@@ -55,6 +58,7 @@ static const struct option lint_longopts[] = {
 	{ "enable",		required_argument,	NULL, OPT_ENABLE },
 	{ "fail-on",		required_argument,	NULL, OPT_FAIL_ON },
 	{ "list-checks",	no_argument,		NULL, OPT_LIST_CHECKS },
+	{ "schema",		required_argument,	NULL, OPT_SCHEMA },
 	{ "help",		no_argument,		NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -67,7 +71,7 @@ lint_usage(FILE *fp)
 	    "[--format text|json|sarif|junit]\n"
 	    "                  [--caret] [--max-errors N] [--disable ID] "
 	    "[--enable ID]\n"
-	    "                  [--fail-on error|warning] FILE\n"
+	    "                  [--fail-on error|warning] [--schema EXTRA.xml] FILE\n"
 	    "       ectls lint --list-checks\n");
 }
 
@@ -108,6 +112,9 @@ cmd_lint(int argc, char **argv)
 	struct cfg *cfg;
 	long max_errors = 50, v;
 	int c, syntax_only = 0, rc;
+	const char *extra[16];
+	size_t nextra = 0, i;
+	struct schema *sch = NULL;
 
 	check_policy_init(&pol);
 	ro.format = REPORT_TEXT;
@@ -164,6 +171,13 @@ cmd_lint(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_SCHEMA:
+			if (nextra == sizeof(extra) / sizeof(extra[0])) {
+				cli_error("too many --schema files");
+				return 2;
+			}
+			extra[nextra++] = optarg;
+			break;
 		case OPT_LIST_CHECKS:
 			if (checks_list(stdout) == -1 || fflush(stdout) == EOF)
 				return 2;
@@ -191,12 +205,27 @@ cmd_lint(int argc, char **argv)
 	ro.policy = &pol;
 
 	diag_init(&d, (size_t)max_errors);
+	if (!syntax_only) {
+		/* A schema that does not load is a failure to run (exit 2). */
+		sch = schema_load_default(&d);
+		for (i = 0; sch != NULL && i < nextra; i++)
+			if (schema_add_file(sch, extra[i], &d) == -1) {
+				schema_free(sch);
+				sch = NULL;
+			}
+		if (sch == NULL) {
+			report_write(&d, &ro, stdout, stderr);
+			diag_fini(&d);
+			return 2;
+		}
+	}
 	cfg = cfg_parse_file(file, &co, &d);
-	/* The semantic pass is added here by the linter issue. */
-	(void)syntax_only;
+	if (cfg != NULL && sch != NULL && !d.truncated)
+		sema_check(cfg_root(cfg), sch, &d);
 	check_policy_apply(&pol, &d);
 	rc = lint_report(&d, &ro, &pol, (size_t)max_errors);
 	cfg_free(cfg);
+	schema_free(sch);
 	diag_fini(&d);
 	return rc;
 }

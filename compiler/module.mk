@@ -7,3 +7,5 @@ COMPILER_SRCS += compiler/cmd_lint.c
 COMPILER_SRCS += compiler/tblw.c
 COMPILER_SRCS += compiler/cmd_table.c
 COMPILER_SRCS += compiler/cli.c
+COMPILER_SRCS += compiler/strmap.c
+COMPILER_SRCS += compiler/sema.c

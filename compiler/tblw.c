@@ -693,7 +693,8 @@ static int
 peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
     uint32_t r, struct phash *ph)
 {
-	uint32_t nv = 3 * r, *ev = NULL, *deg = NULL, *x = NULL;
+	uint32_t nv = 3 * r, *ev = NULL;
+	struct vtx { uint32_t deg, x; } *vx = NULL;
 	uint32_t *order = NULL, *stack = NULL, i, j, e, v, u, sp = 0, k = 0;
 	uint8_t *which = NULL, *fps = NULL;
 	uint32_t vv[3];
@@ -702,8 +703,7 @@ peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
 	int ok = -1;
 
 	if ((ev = malloc((size_t)n * 3 * sizeof(*ev))) == NULL ||
-	    (deg = calloc(nv, sizeof(*deg))) == NULL ||
-	    (x = calloc(nv, sizeof(*x))) == NULL ||
+	    (vx = calloc(nv, sizeof(*vx))) == NULL ||
 	    (order = malloc((size_t)n * sizeof(*order) + 1)) == NULL ||
 	    (which = malloc((size_t)n + 1)) == NULL ||
 	    (fps = malloc((size_t)n + 1)) == NULL ||
@@ -714,27 +714,27 @@ peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
 		tbl_vertices(h, r, vv, &fps[e]);
 		for (j = 0; j < 3; j++) {
 			ev[3 * e + j] = vv[j];
-			deg[vv[j]]++;
-			x[vv[j]] ^= e;
+			vx[vv[j]].deg++;
+			vx[vv[j]].x ^= e;
 		}
 	}
 	for (v = 0; v < nv; v++)
-		if (deg[v] == 1)
+		if (vx[v].deg == 1)
 			stack[sp++] = v;
 	while (sp > 0) {
 		v = stack[--sp];
-		if (deg[v] != 1)
+		if (vx[v].deg != 1)
 			continue;
-		e = x[v];
+		e = vx[v].x;
 		for (j = 0; j < 3 && ev[3 * e + j] != v; j++)
 			;
 		order[k] = e;
 		which[k++] = (uint8_t)j;
 		for (j = 0; j < 3; j++) {
 			u = ev[3 * e + j];
-			deg[u]--;
-			x[u] ^= e;
-			if (deg[u] == 1)
+			vx[u].deg--;
+			vx[u].x ^= e;
+			if (vx[u].deg == 1)
 				stack[sp++] = u;
 		}
 	}
@@ -767,8 +767,7 @@ peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
 	ok = 1;
 out:
 	free(ev);
-	free(deg);
-	free(x);
+	free(vx);
 	free(order);
 	free(which);
 	free(fps);

@@ -15,13 +15,16 @@ FUZZ_LIB_SRCS = $(RUNTIME_SRCS) $(PARSER_SRCS) $(SCHEMA_SRCS) $(COMPILER_SRCS)
 FUZZ_LIB_OBJS = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS)) \
 		$(patsubst $(BUILD)/%.c,$(BUILD)/fuzz/obj/gen/%.o,$(PARSER_GEN))
 
-$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/%.c
+# fuzz/ is read before parser/, runtime/ and schema/ fill their lists, so
+# the prerequisites that name those lists are expanded a second time.
+.SECONDEXPANSION:
+$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/%.c | $$(PARSER_GEN)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-function -c -o $@ $<
-$(BUILD)/fuzz/obj/%.o: %.c | $(PARSER_GEN)
+$(BUILD)/fuzz/obj/%.o: %.c | $$(PARSER_GEN)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
-$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)

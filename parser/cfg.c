@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,6 @@ int	cfg_yylex_init_extra(struct parser *, yyscan_t *);
 int	cfg_yylex_destroy(yyscan_t);
 void	*cfg_yy_scan_buffer(char *, size_t, yyscan_t);
 
-#define MAX_FILE_SIZE	((size_t)UINT32_MAX - 2)
 
 static struct diag_item *
 cfg_vreport(struct parser *p, enum diag_sev sev, const char *id,
@@ -165,19 +165,40 @@ cfg_scope_body(struct ast_node *scope, struct ast_node *body)
 		c->parent = scope;
 }
 
+/* Failures of read_file() that have no errno value. */
+#define READ_ENOTREG	(-1)	/* not a regular file or a pipe */
+#define READ_ETOOBIG	(-2)	/* more than opts.max_input bytes */
+
+static const char *
+read_strerror(const struct cfg_opts *o, int err, char *buf, size_t size)
+{
+	if (err == READ_ENOTREG)
+		return "not a regular file or a pipe";
+	if (err == READ_ETOOBIG) {
+		snprintf(buf, size, "larger than the input limit of %zu bytes",
+		    o->max_input);
+		return buf;
+	}
+	return strerror(err);
+}
+
 /*
  * Read a whole file into a buffer with two trailing NULs (what flex's
- * yy_scan_buffer wants).  Returns 0, or an errno value.
+ * yy_scan_buffer wants).  Only regular files and pipes are read: a device
+ * such as /dev/zero never ends, and a directory is not text.  At most
+ * `max` bytes.  Returns 0, an errno value or a READ_E* code.
  */
 static int
-read_file(const char *path, char **bufp, size_t *lenp, struct stat *st)
+read_file(const char *path, size_t max, char **bufp, size_t *lenp,
+    struct stat *st)
 {
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	ssize_t r;
 	int fd, err = 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1)
 		return errno;
 	if (fstat(fd, st) == -1) {
 		err = errno;
@@ -187,8 +208,22 @@ read_file(const char *path, char **bufp, size_t *lenp, struct stat *st)
 		err = EISDIR;
 		goto out;
 	}
-	if (S_ISREG(st->st_mode) && (size_t)st->st_size <= MAX_FILE_SIZE)
-		cap = (size_t)st->st_size + 2;
+	if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode)) {
+		err = READ_ENOTREG;
+		goto out;
+	}
+	/* O_NONBLOCK only kept open() from waiting for a FIFO's writer. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		err = errno;
+		goto out;
+	}
+	if (S_ISREG(st->st_mode)) {
+		if ((uintmax_t)st->st_size > max) {
+			err = READ_ETOOBIG;
+			goto out;
+		}
+		cap = (size_t)st->st_size + 3;
+	}
 	if (cap < 4096)
 		cap = 4096;
 	if ((buf = malloc(cap)) == NULL) {
@@ -197,8 +232,8 @@ read_file(const char *path, char **bufp, size_t *lenp, struct stat *st)
 	}
 	for (;;) {
 		if (cap - len < 3) {
-			if (cap > MAX_FILE_SIZE / 2) {
-				err = EFBIG;
+			if (len > max) {
+				err = READ_ETOOBIG;
 				goto out;
 			}
 			if ((nb = realloc(buf, cap * 2)) == NULL) {
@@ -218,6 +253,10 @@ read_file(const char *path, char **bufp, size_t *lenp, struct stat *st)
 		if (r == 0)
 			break;
 		len += (size_t)r;
+	}
+	if (len > max) {
+		err = READ_ETOOBIG;
+		goto out;
 	}
 	buf[len] = buf[len + 1] = '\0';
 	*bufp = buf;
@@ -309,6 +348,8 @@ opts_defaults(struct cfg *c, const struct cfg_opts *o)
 		c->opts.max_include_depth = CFG_MAX_INCLUDE_DEPTH;
 	if (c->opts.max_token == 0)
 		c->opts.max_token = CFG_MAX_TOKEN;
+	if (c->opts.max_input == 0 || c->opts.max_input > CFG_MAX_INPUT)
+		c->opts.max_input = CFG_MAX_INPUT;
 }
 
 static struct cfg *
@@ -332,17 +373,16 @@ cfg_parse_file(const char *path, const struct cfg_opts *o, struct diag *d)
 	struct loc_file *file;
 	struct stat st;
 	struct cfg *c;
-	char *buf;
+	char *buf, why[64];
 	size_t len;
 	int err;
 
-	if ((err = read_file(path, &buf, &len, &st)) != 0) {
-		diag_add(d, DIAG_FATAL, NULL, NULL, "cannot read \"%s\": %s",
-		    path, strerror(err));
+	if ((c = cfg_new(o, d)) == NULL)
 		return NULL;
-	}
-	if ((c = cfg_new(o, d)) == NULL) {
-		free(buf);
+	if ((err = read_file(path, c->opts.max_input, &buf, &len, &st)) != 0) {
+		diag_add(d, DIAG_FATAL, NULL, NULL, "cannot read \"%s\": %s",
+		    path, read_strerror(&c->opts, err, why, sizeof(why)));
+		cfg_free(c);
 		return NULL;
 	}
 	if ((file = new_file(c, path, NULL, NULL)) == NULL) {
@@ -371,8 +411,15 @@ cfg_parse_mem(const char *name, const void *data, size_t len,
 	struct cfg *c;
 	char *buf;
 
-	if (len > MAX_FILE_SIZE || (c = cfg_new(o, d)) == NULL)
+	if ((c = cfg_new(o, d)) == NULL)
 		return NULL;
+	if (len > c->opts.max_input) {
+		diag_add(d, DIAG_FATAL, NULL, NULL, "cannot parse \"%s\": "
+		    "larger than the input limit of %zu bytes", name,
+		    c->opts.max_input);
+		cfg_free(c);
+		return NULL;
+	}
 	if ((buf = malloc(len + 2)) == NULL ||
 	    (file = new_file(c, name, NULL, NULL)) == NULL) {
 		free(buf);
@@ -475,7 +522,7 @@ include_one(struct parser *p, struct ast_node *inc, const char *path,
 	struct ast_node *fn;
 	struct diag_item *it;
 	struct stat st;
-	char *buf;
+	char *buf, why[64];
 	size_t len;
 	unsigned i;
 	int err;
@@ -498,9 +545,11 @@ include_one(struct parser *p, struct ast_node *inc, const char *path,
 			}
 		}
 	}
-	if ((err = read_file(path, &buf, &len, &st)) != 0) {
+	if ((err = read_file(path, c->opts.max_input, &buf, &len, &st)) !=
+	    0) {
 		cfg_error(p, "include", &inc->value->loc,
-		    "cannot include \"%s\": %s", path, strerror(err));
+		    "cannot include \"%s\": %s", path,
+		    read_strerror(&c->opts, err, why, sizeof(why)));
 		return;
 	}
 	if ((file = new_file(c, path, p->file, &inc->loc)) == NULL) {

@@ -18,6 +18,8 @@ struct cfg_opts {
 	unsigned	max_depth;	/* nesting of { ( [; 0: default 256 */
 	unsigned	max_include_depth; /* 0: default 64 */
 	size_t		max_token;	/* bytes; 0: default 65536 */
+	size_t		max_input;	/* bytes per file; 0 (and the most):
+					   1 GiB */
 };
 
 struct cfg;
@@ -26,7 +28,8 @@ struct cfg;
  * Parse the file at `path`.  Returns a new session; free with cfg_free().
  * Syntax and include errors are filed in `d` (the tree is then partial).
  * Returns NULL, with a finding in `d`, when the top-level file cannot be
- * read at all (missing, a directory, unreadable, out of memory): the caller
+ * read at all (missing, unreadable, a directory or a device rather than a
+ * regular file or a pipe, over opts->max_input, out of memory): the caller
  * should exit 2.
  */
 struct cfg *cfg_parse_file(const char *, const struct cfg_opts *,
@@ -34,8 +37,9 @@ struct cfg *cfg_parse_file(const char *, const struct cfg_opts *,
 
 /*
  * Parse a buffer named `name`; includes are resolved relative to the
- * directory of `name` unless opts->no_includes.  Never returns NULL except
- * when out of memory.
+ * directory of `name` unless opts->no_includes.  Returns NULL (with a
+ * finding in `d`) only when out of memory or when `len` is over the input
+ * limit.
  */
 struct cfg *cfg_parse_mem(const char *, const void *, size_t,
 	    const struct cfg_opts *, struct diag *);

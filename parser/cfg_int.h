@@ -19,6 +19,8 @@
 #define CFG_MAX_INCLUDE_DEPTH	64
 #define CFG_MAX_TOKEN		65536
 #define CFG_LINE_QUEUE		64
+/* Bytes of one input file.  Locations are 32-bit byte offsets. */
+#define CFG_MAX_INPUT		((size_t)1 << 30)
 
 /* One parse session: the top-level file and everything it includes. */
 struct cfg {

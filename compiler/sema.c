@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * sema.c -- the semantic pass over the AST, driven by the schema (the nginx
+ * command table / UCL schema split: the grammar knows no option names).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+#include "sema.h"
+#include "strmap.h"
+
+#define NAME_MAX_LEN	256
+
+struct sema {
+	const struct schema	*s;
+	struct diag		*d;
+	size_t			 errors;
+	struct strmap		 seen;		/* scope path + option -> node */
+	struct strmap		 bindings;	/* binding -> struct binding_rec */
+	struct strmap		 described;	/* scopes with described options */
+	char			*path;		/* current scope path */
+	size_t			 pathlen, pathcap;
+	struct binding_rec {
+		const struct ast_node	*node;
+		const char		*group;	/* NULL: top level */
+	}			*recs;
+	size_t			 nrecs, caprecs;
+};
+
+void
+sema_lower(char *buf, size_t size, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && s[i] != '\0'; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[i] = '\0';
+}
+
+int
+sema_is_regex_domain(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 2 && s[0] == '/' && s[n - 1] == '/';
+}
+
+static struct diag_item *
+err(struct sema *m, const char *id, const struct loc *l, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static struct diag_item *
+err(struct sema *m, const char *id, const struct loc *l, const char *fmt, ...)
+{
+	struct diag_item *it;
+	va_list ap;
+
+	va_start(ap, fmt);
+	it = diag_vadd(m->d, DIAG_ERROR, id, l, fmt, ap);
+	va_end(ap);
+	m->errors++;
+	return it;
+}
+
+static struct diag_item *
+warn(struct sema *m, const char *id, const struct loc *l, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static struct diag_item *
+warn(struct sema *m, const char *id, const struct loc *l, const char *fmt, ...)
+{
+	struct diag_item *it;
+	va_list ap;
+
+	va_start(ap, fmt);
+	it = diag_vadd(m->d, DIAG_WARNING, id, l, fmt, ap);
+	va_end(ap);
+	return it;
+}
+
+/* Scope names as users know them: "global" is the top level. */
+static const char *
+scope_label(const char *kw)
+{
+	return strcmp(kw, "global") == 0 ? "the top level" : kw;
+}
+
+/* Join up to max names with ", " into buf. */
+static void
+join(char *buf, size_t size, const char *const *v, size_t n, size_t max)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && i < max && o < size; i++)
+		o += snprintf(buf + o, size - o, "%s%s", i ? ", " : "",
+		    scope_label(v[i]));
+	if (n > max && o < size)
+		snprintf(buf + o, size - o, " and %zu more", n - max);
+}
+
+/* ---- values ---- */
+
+/* A value pasted from documentation: typographic quotes, "...", <a|b>. */
+static const char *
+placeholder_kind(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strstr(s, "\xe2\x80\x9c") != NULL || strstr(s, "\xe2\x80\x9d") !=
+	    NULL || strstr(s, "\xe2\x80\x98") != NULL ||
+	    strstr(s, "\xe2\x80\x99") != NULL)
+		return "typographic quotes";
+	if (strstr(s, "...") != NULL)
+		return "an elision \"...\"";
+	if (n >= 3 && s[0] == '<' && s[n - 1] == '>' && strchr(s, '|') != NULL)
+		return "a \"<choice|choice>\" placeholder";
+	if (strchr(s, '`') != NULL || (n >= 2 && s[0] == '*' && s[n - 1] == '*'))
+		return "markdown emphasis (a documentation placeholder)";
+	return NULL;
+}
+
+/*
+ * "true|false" where each alternative is valid: the synopsis of the
+ * documentation pasted instead of one choice.
+ */
+static int
+is_choice_list(const struct opt_spec *spec, const char *s)
+{
+	char part[256], why[64];
+	const char *p = s, *bar;
+	size_t n;
+	int parts = 0;
+
+	if (strchr(s, '|') == NULL || spec->type == OPT_T_STRING ||
+	    spec->type == OPT_T_ANY || spec->type == OPT_T_PATH)
+		return 0;
+	for (;;) {
+		bar = strchr(p, '|');
+		n = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (n == 0 || n >= sizeof(part))
+			return 0;
+		memcpy(part, p, n);
+		part[n] = '\0';
+		if (opt_check_scalar(spec, part, why, sizeof(why)) != 0)
+			return 0;
+		parts++;
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+	return parts > 1;
+}
+
+static int
+check_placeholder(struct sema *m, const struct ast_value *v,
+    const char *option)
+{
+	const char *kind;
+
+	if (v->kind != AST_V_WORD && v->kind != AST_V_STRING)
+		return 0;
+	if ((kind = placeholder_kind(v->u.str)) == NULL)
+		return 0;
+	warn(m, "doc-placeholder", &v->loc,
+	    "value of \"%s\" contains %s: text pasted from documentation?",
+	    option, kind);
+	return 1;
+}
+
+static const char *
+shape_name(const struct ast_value *v)
+{
+	switch (v->kind) {
+	case AST_V_LIST:
+		return "a list \"( ... )\"";
+	case AST_V_DICT:
+		return "a dictionary \"[ ... ]\"";
+	default:
+		return "a single value";
+	}
+}
+
+static void
+check_value(struct sema *m, const struct ast_node *n,
+    const struct opt_spec *spec)
+{
+	const struct ast_value *v = n->value, *i;
+	char why[256];
+	int placeholder = 0;
+
+	if (v == NULL)
+		return;
+	switch (spec->type) {
+	case OPT_T_ANY:
+		return;
+	case OPT_T_LIST:
+		if (v->kind == AST_V_DICT) {
+			err(m, "value-shape", &v->loc,
+			    "option \"%s\" takes a list \"( ... )\", got %s",
+			    n->name, shape_name(v));
+			return;
+		}
+		if (v->kind != AST_V_LIST) {
+			/* Momentum accepts one item written alone. */
+			if (check_placeholder(m, v, n->name))
+				return;
+			if (spec->nvalues > 0 &&
+			    opt_check_scalar(spec, v->u.str, why, sizeof(why)))
+				err(m, "bad-value", &v->loc,
+				    "invalid value for \"%s\": %s", n->name, why);
+			return;
+		}
+		for (i = v->u.items; i != NULL; i = i->next) {
+			if (i->kind != AST_V_WORD && i->kind != AST_V_STRING)
+				continue;
+			/* One placeholder warning per option is enough. */
+			if (!placeholder && check_placeholder(m, i, n->name))
+				placeholder = 1;
+			if (placeholder)
+				continue;
+			if (spec->nvalues > 0 &&
+			    opt_check_scalar(spec, i->u.str, why, sizeof(why)))
+				err(m, "bad-value", &i->loc,
+				    "invalid item in \"%s\": %s", n->name, why);
+		}
+		return;
+	case OPT_T_DICT:
+		if (v->kind != AST_V_DICT)
+			err(m, "value-shape", &v->loc,
+			    "option \"%s\" takes a dictionary \"[ key = value "
+			    "]\", got %s", n->name, shape_name(v));
+		return;
+	default:
+		break;
+	}
+	if (v->kind == AST_V_LIST || v->kind == AST_V_DICT) {
+		err(m, "value-shape", &v->loc,
+		    "option \"%s\" takes a single %s value, got %s", n->name,
+		    opt_type_name(spec->type), shape_name(v));
+		return;
+	}
+	if (check_placeholder(m, v, n->name))
+		return;
+	if (is_choice_list(spec, v->u.str)) {
+		warn(m, "doc-placeholder", &v->loc,
+		    "value of \"%s\" lists the choices \"%s\" instead of "
+		    "picking one: text pasted from documentation?", n->name,
+		    v->u.str);
+		return;
+	}
+	if (opt_check_scalar(spec, v->u.str, why, sizeof(why)) != 0)
+		err(m, "bad-value", &v->loc, "invalid value for \"%s\": %s",
+		    n->name, why);
+}
+
+/* ---- scope path (for duplicate detection) ---- */
+
+static size_t
+path_push(struct sema *m, const char *kw, const struct ast_value *name)
+{
+	size_t old = m->pathlen, need, i;
+	const char *inst = name != NULL ? name->u.str : "";
+	int fold = strcmp(kw, "domain") == 0;
+
+	need = old + strlen(kw) + strlen(inst) + 3;
+	if (need > m->pathcap) {
+		m->pathcap = need * 2;
+		m->path = realloc(m->path, m->pathcap);
+		if (m->path == NULL) {
+			fputs("ectls: fatal error: out of memory\n", stderr);
+			exit(2);
+		}
+	}
+	m->path[m->pathlen++] = '/';
+	memcpy(m->path + m->pathlen, kw, strlen(kw));
+	m->pathlen += strlen(kw);
+	m->path[m->pathlen++] = ':';
+	for (i = 0; inst[i] != '\0'; i++)
+		m->path[m->pathlen++] = fold ?
+		    (char)tolower((unsigned char)inst[i]) : inst[i];
+	/* A trailing dot does not make another domain. */
+	if (fold && i > 0 && m->path[m->pathlen - 1] == '.')
+		m->pathlen--;
+	m->path[m->pathlen] = '\0';
+	return old;
+}
+
+static void
+path_pop(struct sema *m, size_t old)
+{
+	m->pathlen = old;
+	m->path[old] = '\0';
+}
+
+/* ---- options ---- */
+
+static void
+check_option(struct sema *m, const struct ast_node *n, const char *scope)
+{
+	const struct opt_spec *spec, *var;
+	const struct scope_spec *sc;
+	const struct ast_node *prev;
+	struct diag_item *it;
+	const char *sug, *allowed[64];
+	char lname[NAME_MAX_LEN], list[512], key[1024];
+	size_t nv, i, j, na = 0;
+
+	sema_lower(lname, sizeof(lname), n->name);
+	var = schema_option_variants(m->s, lname, &nv);
+	if (nv == 0) {
+		if ((sc = schema_scope(m->s, lname)) != NULL) {
+			if (n->value != NULL && n->value->kind == AST_V_LIST &&
+			    strstr(lname, "_listener") != NULL)
+				err(m, "legacy-syntax", &n->loc,
+				    "\"%s = ( ... )\" is the Momentum 2.x list "
+				    "form of a listener; Momentum 4 writes "
+				    "%s { Listen \"ADDRESS\" { ... } }",
+				    n->name, n->name);
+			else
+				err(m, "unknown-option", &n->loc,
+				    "\"%s\" is a scope, not an option: write "
+				    "\"%s { ... }\"", n->name, n->name);
+			return;
+		}
+		it = err(m, "unknown-option", &n->loc,
+		    "unknown option \"%s\" in %s%s%s", n->name,
+		    strcmp(scope, "global") == 0 ? "" : "scope \"",
+		    scope_label(scope), strcmp(scope, "global") == 0 ? "" :
+		    "\"");
+		if ((sug = schema_suggest_option(m->s, lname)) != NULL)
+			diag_note(m->d, it, &n->loc, "did you mean \"%s\"?",
+			    sug);
+		return;
+	}
+	if ((spec = schema_option_in(m->s, lname, scope)) == NULL) {
+		for (i = 0; i < nv; i++)
+			for (j = 0; j < var[i].nscopes && na < 64; j++)
+				allowed[na++] = var[i].scopes[j];
+		join(list, sizeof(list), allowed, na, 8);
+		it = err(m, "option-scope", &n->loc,
+		    "option \"%s\" is not valid in %s%s%s", n->name,
+		    strcmp(scope, "global") == 0 ? "" : "scope \"",
+		    scope_label(scope), strcmp(scope, "global") == 0 ? "" :
+		    "\"");
+		diag_note(m->d, it, NULL, "\"%s\" belongs in: %s", var->name,
+		    list);
+		return;
+	}
+	if (spec->flags & OPT_F_DEPRECATED) {
+		if (spec->replacement != NULL)
+			warn(m, "deprecated-option", &n->loc,
+			    "option \"%s\" is deprecated; use \"%s\"", n->name,
+			    spec->replacement);
+		else
+			warn(m, "deprecated-option", &n->loc,
+			    "option \"%s\" is deprecated", n->name);
+	}
+	check_value(m, n, spec);
+	if (spec->flags & OPT_F_REPEATABLE)
+		return;
+	snprintf(key, sizeof(key), "%s\x1f%s", m->path, spec->name);
+	if ((prev = strmap_add(&m->seen, key, (void *)n)) != NULL &&
+	    prev != n) {
+		it = warn(m, "duplicate-option", &n->loc,
+		    "option \"%s\" is set again in the same scope; the last "
+		    "value wins", n->name);
+		diag_note(m->d, it, &prev->loc, "previously set here");
+	}
+}
+
+/* ---- scopes ---- */
+
+static void
+check_regex(struct sema *m, const struct ast_value *v)
+{
+	const char *s = v->u.str;
+	size_t len = strlen(s);
+	pcre2_code *re;
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	struct loc at;
+	int ec;
+
+	re = pcre2_compile((PCRE2_SPTR)(s + 1), len - 2, PCRE2_CASELESS, &ec,
+	    &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		at = v->loc;
+		/* The quote (if any) and the leading slash come first. */
+		at.col += (v->kind == AST_V_STRING) + 1 + (uint32_t)off;
+		at.off += (v->kind == AST_V_STRING) + 1 + (uint32_t)off;
+		at.len = 1;
+		err(m, "bad-regex", &at,
+		    "regular expression %s does not compile: %s", s,
+		    (const char *)msg);
+		return;
+	}
+	pcre2_code_free(re);
+	/* "^" may sit in a group: "(?:^|[.])example[.]com$". */
+	if (len < 4 || memchr(s + 1, '^', len - 2) == NULL || s[len - 2] != '$')
+		warn(m, "regex-unanchored", &v->loc,
+		    "regular expression %s is not anchored with \"^...$\": it "
+		    "also matches longer names that contain it", s);
+}
+
+static void
+check_binding(struct sema *m, const struct ast_node *n, const char *group)
+{
+	const char *name = n->value->u.str;
+	struct binding_rec *r;
+	struct diag_item *it;
+	uintptr_t idx;
+
+	if (name[0] == '\0')
+		err(m, "scope-name", &n->value->loc, "empty binding name");
+	else if (strchr(name, ' ') != NULL || strchr(name, '\t') != NULL)
+		err(m, "scope-name", &n->value->loc,
+		    "binding name \"%s\" contains white space", name);
+	else if (strchr(name, ':') != NULL)
+		err(m, "scope-name", &n->value->loc,
+		    "binding name \"%s\" contains a colon", name);
+	if (m->nrecs == m->caprecs) {
+		m->caprecs = m->caprecs ? m->caprecs * 2 : 64;
+		m->recs = realloc(m->recs, m->caprecs * sizeof(*m->recs));
+		if (m->recs == NULL) {
+			fputs("ectls: fatal error: out of memory\n", stderr);
+			exit(2);
+		}
+	}
+	m->recs[m->nrecs].node = n;
+	m->recs[m->nrecs].group = group;
+	idx = (uintptr_t)strmap_add(&m->bindings, name,
+	    (void *)(uintptr_t)(m->nrecs + 1));
+	if (idx == 0) {
+		m->nrecs++;
+		return;
+	}
+	r = &m->recs[idx - 1];
+	if (r->group != NULL && group != NULL && strcmp(r->group, group) != 0) {
+		it = err(m, "binding-group-conflict", &n->value->loc,
+		    "binding \"%s\" is declared in binding_group \"%s\" and "
+		    "in binding_group \"%s\"", name, group, r->group);
+		diag_note(m->d, it, &r->node->value->loc,
+		    "first declared here");
+	} else if ((r->group == NULL) != (group == NULL)) {
+		it = err(m, "binding-group-conflict", &n->value->loc,
+		    "binding \"%s\" is declared %s and %s", name,
+		    group != NULL ? "in a binding_group" : "at the top level",
+		    r->group != NULL ? "in a binding_group" :
+		    "at the top level");
+		diag_note(m->d, it, &r->node->value->loc,
+		    "first declared here");
+	}
+}
+
+static void walk(struct sema *, const struct ast_node *, const char *,
+    const char *, int);
+
+static void
+check_scope(struct sema *m, const struct ast_node *n, const char *parent,
+    const char *group, int unchecked)
+{
+	const struct scope_spec *sc;
+	struct diag_item *it;
+	const char *sug;
+	char lname[NAME_MAX_LEN], list[512];
+	size_t saved;
+
+	sema_lower(lname, sizeof(lname), n->name);
+	if (n->flags & AST_F_LEGACY)
+		unchecked = 1;	/* reported by the parser */
+	if (!unchecked) {
+		if ((sc = schema_scope(m->s, lname)) == NULL) {
+			if (schema_option(m->s, lname) != NULL)
+				err(m, "unknown-scope", &n->loc,
+				    "\"%s\" is an option, not a scope: write "
+				    "\"%s = VALUE\"", n->name, n->name);
+			else {
+				it = err(m, "unknown-scope", &n->loc,
+				    "unknown scope \"%s\"", n->name);
+				if ((sug = schema_suggest_scope(m->s, lname)) !=
+				    NULL)
+					diag_note(m->d, it, &n->loc,
+					    "did you mean \"%s\"?", sug);
+			}
+			unchecked = 1;
+		} else {
+			if (!scope_allowed_in(sc, parent)) {
+				join(list, sizeof(list), sc->parents,
+				    sc->nparents, 8);
+				it = err(m, "scope-placement", &n->loc,
+				    "scope \"%s\" is not allowed %s%s%s",
+				    n->name, strcmp(parent, "global") == 0 ?
+				    "at the top level" : "inside \"",
+				    strcmp(parent, "global") == 0 ? "" : parent,
+				    strcmp(parent, "global") == 0 ? "" : "\"");
+				diag_note(m->d, it, NULL,
+				    "\"%s\" may appear in: %s", sc->name, list);
+			}
+			if (sc->instance == SCOPE_INST_REQUIRED &&
+			    n->value == NULL)
+				err(m, "scope-name", &n->loc,
+				    "scope \"%s\" needs a name: %s NAME { ... }",
+				    n->name, n->name);
+			else if (sc->instance == SCOPE_INST_NONE &&
+			    n->value != NULL)
+				err(m, "scope-name", &n->value->loc,
+				    "scope \"%s\" takes no name, got \"%s\"",
+				    n->name, n->value->u.str);
+			if (sc->module &&
+			    strmap_get(&m->described, lname) == NULL)
+				unchecked = 1;
+			if (strcmp(lname, "binding") == 0 && n->value != NULL)
+				check_binding(m, n, group);
+			if (strcmp(lname, "binding_group") == 0 &&
+			    n->value != NULL)
+				group = n->value->u.str;
+			if (strcmp(lname, "domain") == 0 && n->value != NULL) {
+				if (sema_is_regex_domain(n->value->u.str))
+					check_regex(m, n->value);
+				else if (n->value->u.str[0] == '\0')
+					warn(m, "empty-domain", &n->value->loc,
+					    "empty domain name: this stanza "
+					    "matches no recipient domain");
+			}
+		}
+	}
+	saved = path_push(m, lname, n->value);
+	walk(m, n->children, lname, group, unchecked);
+	path_pop(m, saved);
+}
+
+static void
+walk(struct sema *m, const struct ast_node *n, const char *scope,
+    const char *group, int unchecked)
+{
+	for (; n != NULL; n = n->next) {
+		switch (n->kind) {
+		case AST_FILE:
+		case AST_INCLUDE:
+			walk(m, n->children, scope, group, unchecked);
+			break;
+		case AST_OPTION:
+			if (!unchecked)
+				check_option(m, n, scope);
+			break;
+		case AST_SCOPE:
+			check_scope(m, n, scope, group, unchecked);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+size_t
+sema_check(const struct ast_node *root, const struct schema *s,
+    struct diag *d)
+{
+	struct sema m;
+	const struct opt_spec *o;
+	size_t i, j, n;
+
+	memset(&m, 0, sizeof(m));
+	m.s = s;
+	m.d = d;
+	strmap_init(&m.seen);
+	strmap_init(&m.bindings);
+	strmap_init(&m.described);
+	/* Module stanzas whose inner options the schema describes. */
+	n = schema_noptions(s);
+	for (i = 0; i < n; i++) {
+		o = schema_option_at(s, i);
+		if (o->flags & OPT_F_ANY_MODULE)
+			continue;
+		for (j = 0; j < o->nscopes; j++)
+			strmap_add(&m.described, o->scopes[j], (void *)o);
+	}
+	m.pathcap = 256;
+	m.path = xmalloc(m.pathcap);
+	m.path[0] = '\0';
+	if (root != NULL)
+		walk(&m, root->kind == AST_FILE ? root->children : root,
+		    "global", NULL, 0);
+	free(m.path);
+	free(m.recs);
+	strmap_fini(&m.seen);
+	strmap_fini(&m.bindings);
+	strmap_fini(&m.described);
+	return m.errors;
+}
