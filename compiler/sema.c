@@ -351,8 +351,8 @@ check_option(struct sema *m, const struct ast_node *n, const char *scope)
 		    strcmp(scope, "global") == 0 ? "" : "scope \"",
 		    scope_label(scope), strcmp(scope, "global") == 0 ? "" :
 		    "\"");
-		diag_note(m->d, it, NULL, "\"%s\" belongs in: %s", var->name,
-		    list);
+		diag_note(m->d, it, &n->loc, "\"%s\" belongs in: %s",
+		    var->name, list);
 		return;
 	}
 	if (spec->flags & OPT_F_DEPRECATED) {
@@ -503,7 +503,7 @@ check_scope(struct sema *m, const struct ast_node *n, const char *parent,
 				    "at the top level" : "inside \"",
 				    strcmp(parent, "global") == 0 ? "" : parent,
 				    strcmp(parent, "global") == 0 ? "" : "\"");
-				diag_note(m->d, it, NULL,
+				diag_note(m->d, it, &n->loc,
 				    "\"%s\" may appear in: %s", sc->name, list);
 			}
 			if (sc->instance == SCOPE_INST_REQUIRED &&

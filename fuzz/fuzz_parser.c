@@ -56,6 +56,7 @@ sink_emit(void *arg, const char *s, size_t n)
 struct walk_ctx {
 	size_t	size;
 	size_t	nodes;
+	int	clean;		/* the parse found no error */
 };
 
 static void
@@ -69,20 +70,22 @@ check_loc(const struct loc *l, size_t size)
 
 /* A value, its key and its items (recursively). */
 static void
-check_value(const struct ast_value *v, size_t size)
+check_value(const struct ast_value *v, const struct walk_ctx *w)
 {
 	const struct ast_value *i;
 
-	check_loc(&v->loc, size);
+	check_loc(&v->loc, w->size);
 	if (v->key != NULL)
-		check_value(v->key, size);
+		check_value(v->key, w);
 	if (v->kind == AST_V_WORD || v->kind == AST_V_STRING) {
-		/* The lexer rejects NUL bytes, so no value holds one. */
-		if (v->u.str == NULL || memchr(v->u.str, '\0', v->len) != NULL)
+		if (v->u.str == NULL)
+			abort();
+		/* NUL bytes are errors, so a clean tree holds none. */
+		if (w->clean && memchr(v->u.str, '\0', v->len) != NULL)
 			abort();
 	} else
 		for (i = v->u.items; i != NULL; i = i->next)
-			check_value(i, size);
+			check_value(i, w);
 }
 
 static int
@@ -94,7 +97,7 @@ visit(const struct ast_node *n, unsigned depth, void *arg)
 	if (n->name == NULL || n->name[0] == '\0')
 		abort();
 	if (n->value != NULL)
-		check_value(n->value, w->size);
+		check_value(n->value, w);
 	if (n->kind == AST_SCOPE && n->end.file != NULL)
 		check_loc(&n->end, w->size);
 	return 0;
@@ -119,6 +122,7 @@ parse_print(const uint8_t *data, size_t size, size_t *outlen, size_t *errors)
 	}
 	if (cfg_errors(c) > *errors)
 		*errors = cfg_errors(c);
+	w.clean = *errors == 0;
 	ast_walk(cfg_root(c), visit, &w);
 	if (ast_print(cfg_root(c), 0, sink_emit, &k) == -1) {
 		free(k.buf);

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# lint/suite.sh -- the semantic pass (ectls lint without --syntax-only):
+#  - cases/ID.conf triggers check ID: its text output is exactly ID.err;
+#    cases/ID.ok.conf is the corrected file: no finding with that id;
+#  - every file in corpus/valid lints with no error except the reviewed
+#    exceptions of tests/schema/corpus-exceptions.tsv (fragments of other
+#    files, module options shown without their stanza, placeholders);
+#  - the examples lint clean.
+# UPDATE=1 rewrites the .err files (review the diff before committing).
+. tests/lib.sh
+E=$PWD/$ECTLS
+
+for c in tests/lint/cases/*.conf; do
+	case $c in *.ok.conf) continue ;; esac
+	id=$(basename "$c" .conf)
+	(cd tests/lint/cases && "$E" lint --no-includes "$id.conf" \
+	    >/dev/null 2>"$TMP/$id.err")
+	rc=$?
+	if [ -n "${UPDATE:-}" ]; then
+		cp "$TMP/$id.err" "tests/lint/cases/$id.err"
+	fi
+	if [ ! -f "tests/lint/cases/$id.err" ]; then
+		notok "lint $id: no golden tests/lint/cases/$id.err"
+		continue
+	fi
+	expect_same "lint $id: diagnostics" "tests/lint/cases/$id.err" \
+	    "$TMP/$id.err"
+	if grep -q "\[$id\]" "$TMP/$id.err"; then
+		ok "lint $id: triggered"
+	else
+		notok "lint $id: the case does not trigger [$id]"
+	fi
+	want=1
+	grep -q ": error: " "$TMP/$id.err" || want=0
+	if [ "$rc" -eq "$want" ]; then
+		ok "lint $id: exit $rc"
+	else
+		notok "lint $id: exit $rc, want $want"
+	fi
+	okc=tests/lint/cases/$id.ok.conf
+	if [ ! -f "$okc" ]; then
+		notok "lint $id: no corrected case $okc"
+		continue
+	fi
+	"$E" lint --no-includes "$okc" >/dev/null 2>"$TMP/ok.err"
+	if grep -q "\[$id\]" "$TMP/ok.err"; then
+		notok "lint $id: corrected case still triggers"
+		sed 's/^/#   /' "$TMP/ok.err"
+	else
+		ok "lint $id: corrected case does not trigger"
+	fi
+done
+
+# Every registered id of the semantic pass has a case.
+for id in $(sed -n '/semantic pass/,$p' compiler/checks.def |
+    sed -n 's/^CHECK("\([^"]*\)".*/\1/p'); do
+	if [ -f "tests/lint/cases/$id.conf" ] ||
+	    [ -f "tests/parser/err/$id.conf" ] ||
+	    ls tests/parser/err/*"$id"*.conf >/dev/null 2>&1; then
+		ok "check $id has a test case"
+	else
+		notok "check $id has a test case"
+	fi
+done
+
+# The corpus: no error but the reviewed exceptions.
+exc=tests/schema/corpus-exceptions.tsv
+bad=0
+for f in "$SHARED"/corpus/valid/*.conf; do
+	b=$(basename "$f")
+	"$E" lint --no-includes "$f" >/dev/null 2>"$TMP/c.err"
+	rc=$?
+	if [ "$rc" -gt 1 ]; then
+		notok "corpus $b: exit $rc"
+		bad=1
+		continue
+	fi
+	grep ': error: ' "$TMP/c.err" | while IFS= read -r line; do
+		name=$(printf '%s\n' "$line" | sed -n 's/^[^"]*"\([^"]*\)".*/\1/p' |
+		    tr 'A-Z' 'a-z')
+		if awk -F'\t' -v f="$b" -v n="$name" \
+		    '$1 == f && ($2 == n || $2 == "*") { found = 1 }
+		     END { exit !found }' "$exc"; then
+			:
+		else
+			echo "unexpected: $line"
+		fi
+	done >"$TMP/unexpected"
+	if [ -s "$TMP/unexpected" ]; then
+		notok "corpus $b: errors outside the reviewed exceptions"
+		sed 's/^/#   /' "$TMP/unexpected"
+		bad=1
+	fi
+done
+[ "$bad" -eq 0 ] && ok "corpus/valid: no error outside the reviewed exceptions"
+
+for f in examples/*.conf; do
+	expect_status 0 "example $(basename "$f") lints clean" \
+	    "$E" lint --fail-on warning "$f"
+done
