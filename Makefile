@@ -32,7 +32,7 @@ WARN	+= -Werror
 endif
 SAN	?=
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	   -I. -Iruntime -Iparser -Ischema -Icompiler -I$(BUILD)/parser
+	   -I. -Iruntime -Iruntime/tls -Iparser -Ischema -Icompiler -I$(BUILD)/parser
 ALL_CFLAGS = -std=c11 $(OPT) $(SAN) $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 GEN_CFLAGS = $(ALL_CFLAGS) -Wno-unused-function -Wno-null-dereference \
 	   -Wno-missing-prototypes -Wno-shadow

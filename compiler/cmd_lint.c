@@ -9,15 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfg.h"
 #include "checks.h"
 #include "cmd.h"
 #include "diag.h"
+#include "lint.h"
 #include "report.h"
-#include "schema.h"
-#include "sema.h"
 
 /* Parse a decimal count in [min, max]; -1 if malformed or out of range. */
 long
@@ -45,6 +45,9 @@ enum {
 	OPT_LIST_CHECKS,
 	OPT_EXPAND,
 	OPT_SCHEMA,
+	OPT_NOW,
+	OPT_WARN_DAYS,
+	OPT_ENGINES,
 	OPT_HELP
 };
 
@@ -59,27 +62,32 @@ static const struct option lint_longopts[] = {
 	{ "fail-on",		required_argument,	NULL, OPT_FAIL_ON },
 	{ "list-checks",	no_argument,		NULL, OPT_LIST_CHECKS },
 	{ "schema",		required_argument,	NULL, OPT_SCHEMA },
+	{ "now",		required_argument,	NULL, OPT_NOW },
+	{ "expiry-warn-days",	required_argument,	NULL, OPT_WARN_DAYS },
+	{ "engines",		required_argument,	NULL, OPT_ENGINES },
 	{ "help",		no_argument,		NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
 
 static void
-lint_usage(FILE *fp)
+lint_usage(FILE *fp, int compile)
 {
 	fprintf(fp,
-	    "usage: ectls lint [--syntax-only] [--no-includes] "
+	    "usage: ectls %s [--syntax-only] [--no-includes] "
 	    "[--format text|json|sarif|junit]\n"
-	    "                  [--caret] [--max-errors N] [--disable ID] "
-	    "[--enable ID]\n"
-	    "                  [--fail-on error|warning] [--schema EXTRA.xml] FILE\n"
-	    "       ectls lint --list-checks\n");
+	    "         [--caret] [--max-errors N] [--disable ID] [--enable ID]\n"
+	    "         [--fail-on error|warning] [--schema EXTRA.xml]\n"
+	    "         [--now ISO8601] [--expiry-warn-days N] "
+	    "[--engines both|policy] FILE%s\n"
+	    "       ectls lint --list-checks\n", compile ? "compile" : "lint",
+	    compile ? " -o TABLE" : "");
 }
 
 /*
  * Report the findings of a run: sorted into file order, the chosen format,
  * and a closing "too many errors" line when the budget ran out.
  */
-static int
+int
 lint_report(struct diag *d, const struct report_opts *ro,
     const struct check_policy *pol, size_t max_errors)
 {
@@ -100,45 +108,58 @@ lint_report(struct diag *d, const struct report_opts *ro,
 	return check_policy_failed(pol, d) ? 1 : 0;
 }
 
+/*
+ * Options shared by lint and compile.  Returns -1 to go on, or the exit
+ * status when the command is done (help, list, usage error).
+ */
 int
-cmd_lint(int argc, char **argv)
+lint_getopt(int argc, char **argv, int compile, struct lint_args *a)
 {
-	struct cfg_opts co = { 0 };
-	struct report_opts ro = { 0 };
-	struct check_policy pol;
+	static const struct option compile_extra[] = {
+		{ "output",	required_argument,	NULL, 'o' },
+	};
+	struct option longopts[32];
 	const struct check *sug;
-	const char *file;
-	struct diag d;
-	struct cfg *cfg;
-	long max_errors = 50, v;
-	int c, syntax_only = 0, rc;
-	const char *extra[16];
-	size_t nextra = 0, i;
-	struct schema *sch = NULL;
+	size_t nlong = 0, i;
+	long v;
+	int c;
 
-	check_policy_init(&pol);
-	ro.format = REPORT_TEXT;
-	ro.caret = isatty(STDERR_FILENO);
-	ro.tool_version = ECTLS_VERSION_STRING;
+	for (i = 0; lint_longopts[i].name != NULL; i++)
+		longopts[nlong++] = lint_longopts[i];
+	if (compile)
+		longopts[nlong++] = compile_extra[0];
+	memset(&longopts[nlong], 0, sizeof(longopts[nlong]));
+	memset(a, 0, sizeof(*a));
+	check_policy_init(&a->pol);
+	a->ro.format = REPORT_TEXT;
+	a->ro.caret = isatty(STDERR_FILENO);
+	a->ro.tool_version = ECTLS_VERSION_STRING;
+	a->max_errors = 50;
+	a->po.now = time(NULL);
+	a->po.warn_days = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lint_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, compile ? "ho:" : "h", longopts,
+	    NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			a->output = optarg;
+			break;
 		case OPT_SYNTAX_ONLY:
-			syntax_only = 1;
+			a->po.syntax_only = 1;
 			break;
 		case OPT_NO_INCLUDES:
-			co.no_includes = 1;
+			a->po.cfg.no_includes = 1;
 			break;
 		case OPT_FORMAT:
-			if (report_format_parse(optarg, &ro.format) == -1) {
+			if (report_format_parse(optarg, &a->ro.format) == -1) {
 				cli_error("unknown format \"%s\" (expected text, "
 				    "json, sarif or junit)", optarg);
 				return 2;
 			}
 			break;
 		case OPT_CARET:
-			ro.caret = 1;
+			a->ro.caret = 1;
 			break;
 		case OPT_MAX_ERRORS:
 			if ((v = cli_number(optarg, 0, INT_MAX)) == -1) {
@@ -146,11 +167,11 @@ cmd_lint(int argc, char **argv)
 				    optarg);
 				return 2;
 			}
-			max_errors = v;
+			a->max_errors = (size_t)v;
 			break;
 		case OPT_DISABLE:
 		case OPT_ENABLE:
-			if (check_policy_set(&pol, optarg, c == OPT_ENABLE) ==
+			if (check_policy_set(&a->pol, optarg, c == OPT_ENABLE) ==
 			    -1) {
 				sug = check_suggest(optarg);
 				if (sug != NULL)
@@ -164,7 +185,7 @@ cmd_lint(int argc, char **argv)
 			}
 			break;
 		case OPT_FAIL_ON:
-			if (check_fail_level_parse(optarg, &pol.fail_level) ==
+			if (check_fail_level_parse(optarg, &a->pol.fail_level) ==
 			    -1) {
 				cli_error("--fail-on wants \"error\" or "
 				    "\"warning\", got \"%s\"", optarg);
@@ -172,11 +193,37 @@ cmd_lint(int argc, char **argv)
 			}
 			break;
 		case OPT_SCHEMA:
-			if (nextra == sizeof(extra) / sizeof(extra[0])) {
+			if (a->po.nextra == sizeof(a->po.extra_schema) /
+			    sizeof(a->po.extra_schema[0])) {
 				cli_error("too many --schema files");
 				return 2;
 			}
-			extra[nextra++] = optarg;
+			a->po.extra_schema[a->po.nextra++] = optarg;
+			break;
+		case OPT_NOW:
+			if (pipeline_parse_time(optarg, &a->po.now) == -1) {
+				cli_error("--now wants an ISO 8601 UTC time "
+				    "(2026-01-31 or 2026-01-31T12:00:00Z), got "
+				    "\"%s\"", optarg);
+				return 2;
+			}
+			break;
+		case OPT_WARN_DAYS:
+			if ((v = cli_number(optarg, 0, 36500)) == -1) {
+				cli_error("--expiry-warn-days wants a number of "
+				    "days, got \"%s\"", optarg);
+				return 2;
+			}
+			a->po.warn_days = (int)v;
+			break;
+		case OPT_ENGINES:
+			if (strcmp(optarg, "both") == 0)
+				a->po.engines_both = 1;
+			else if (strcmp(optarg, "policy") != 0) {
+				cli_error("--engines wants \"both\" or "
+				    "\"policy\", got \"%s\"", optarg);
+				return 2;
+			}
 			break;
 		case OPT_LIST_CHECKS:
 			if (checks_list(stdout) == -1 || fflush(stdout) == EOF)
@@ -184,48 +231,51 @@ cmd_lint(int argc, char **argv)
 			return 0;
 		case OPT_HELP:
 		case 'h':
-			lint_usage(stdout);
+			lint_usage(stdout, compile);
 			return 0;
 		default:
 			cli_error("unknown option \"%s\"", argv[optind - 1]);
-			lint_usage(stderr);
+			lint_usage(stderr, compile);
 			return 2;
 		}
 	}
 	if (argc - optind != 1) {
 		cli_error(argc - optind == 0 ? "no configuration file given" :
 		    "one configuration file at a time");
-		lint_usage(stderr);
+		lint_usage(stderr, compile);
 		return 2;
 	}
-	file = argv[optind];
-	ro.inputs = (const char *const *)&argv[optind];
-	ro.ninputs = 1;
-	ro.fail_level = pol.fail_level;
-	ro.policy = &pol;
-
-	diag_init(&d, (size_t)max_errors);
-	if (!syntax_only) {
-		/* A schema that does not load is a failure to run (exit 2). */
-		sch = schema_load_default(&d);
-		for (i = 0; sch != NULL && i < nextra; i++)
-			if (schema_add_file(sch, extra[i], &d) == -1) {
-				schema_free(sch);
-				sch = NULL;
-			}
-		if (sch == NULL) {
-			report_write(&d, &ro, stdout, stderr);
-			diag_fini(&d);
-			return 2;
-		}
+	if (compile && a->output == NULL) {
+		cli_error("compile needs an output table: -o TABLE");
+		return 2;
 	}
-	cfg = cfg_parse_file(file, &co, &d);
-	if (cfg != NULL && sch != NULL && !d.truncated)
-		sema_check(cfg_root(cfg), sch, &d);
-	check_policy_apply(&pol, &d);
-	rc = lint_report(&d, &ro, &pol, (size_t)max_errors);
-	cfg_free(cfg);
-	schema_free(sch);
+	a->file = argv[optind];
+	a->ro.inputs = (const char *const *)&argv[optind];
+	a->ro.ninputs = 1;
+	a->ro.fail_level = a->pol.fail_level;
+	a->ro.policy = &a->pol;
+	return -1;
+}
+
+int
+cmd_lint(int argc, char **argv)
+{
+	struct lint_args a;
+	struct pipeline pl;
+	struct diag d;
+	int rc;
+
+	if ((rc = lint_getopt(argc, argv, 0, &a)) != -1)
+		return rc;
+	diag_init(&d, a.max_errors);
+	rc = pipeline_run(a.file, &a.po, &d, &pl);
+	check_policy_apply(&a.pol, &d);
+	if (rc == 2) {
+		report_write(&d, &a.ro, stdout, stderr);
+		rc = 2;
+	} else
+		rc = lint_report(&d, &a.ro, &a.pol, a.max_errors);
+	pipeline_fini(&pl);
 	diag_fini(&d);
 	return rc;
 }

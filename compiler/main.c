@@ -27,6 +27,8 @@ static const struct command {
 	/* Keep in the order of `ectls --help`; one line per command. */
 	{ .name = "lint", .run = cmd_lint,
 	  .synopsis = "lint [--syntax-only] [--no-includes] [--format F] FILE" },
+	{ .name = "compile", .run = cmd_compile,
+	  .synopsis = "compile [lint options] FILE -o TABLE" },
 	{ .name = "print", .run = cmd_print,
 	  .synopsis = "print [--expand] [--no-includes] FILE" },
 	{ .name = "schema", .run = cmd_schema,

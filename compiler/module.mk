@@ -9,3 +9,6 @@ COMPILER_SRCS += compiler/cmd_table.c
 COMPILER_SRCS += compiler/cli.c
 COMPILER_SRCS += compiler/strmap.c
 COMPILER_SRCS += compiler/sema.c
+COMPILER_SRCS += compiler/resolve.c
+COMPILER_SRCS += compiler/pipeline.c
+COMPILER_SRCS += compiler/cmd_compile.c

@@ -78,11 +78,13 @@ void
 cfg_quote(char *buf, size_t size, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0, max = 40;
+	size_t i, o = 0, max;
 	unsigned char c;
 
 	if (size < 8)
 		return;
+	/* About 40 characters in the usual 96-byte buffer, more if larger. */
+	max = size >= 96 ? size / 2 - 8 : 40;
 	buf[o++] = '"';
 	for (i = 0; i < n && i < max && o + 6 < size; i++) {
 		c = (unsigned char)s[i];
@@ -153,6 +155,34 @@ cfg_compound(struct parser *p, int kind, struct ast_value *items,
 	for (i = items; i != NULL; i = i->next)
 		v->len++;
 	return v;
+}
+
+/*
+ * A Momentum 2.x module declaration, "Logger logging/ec_logger NAME {":
+ * the scope keyword names the module class, the second word the module
+ * (after its directory) and the third the instance.
+ */
+void
+cfg_legacy_module(struct parser *p, const struct ast_node *n,
+    const struct loc *l)
+{
+	const struct ast_value *path = n->legacy_name, *inst = n->value;
+	const char *mod, *sl;
+	char head[256], q[256];
+	int len;
+
+	if (path == NULL || inst == NULL)
+		return;
+	len = snprintf(head, sizeof(head), "%s %s %s", n->name, path->u.str,
+	    inst->u.str);
+	if (len < 0)
+		return;
+	cfg_quote(q, sizeof(q), head, strlen(head));
+	mod = (sl = strrchr(path->u.str, '/')) != NULL && sl[1] != '\0' ?
+	    sl + 1 : path->u.str;
+	cfg_error(p, "legacy-syntax", l, "%s is Momentum 2.x module syntax; "
+	    "Momentum 4 declares the module as \"%s { ... }\", or "
+	    "\"%s NAME { ... }\" for an instance", q, mod, mod);
 }
 
 void
@@ -512,6 +542,41 @@ include_path(const char *from, const char *arg, const char **why)
 	return r;
 }
 
+/*
+ * Report an include of `path`, which is already being read as entry `from`
+ * of the include stack: the message names the whole cycle.
+ */
+static void
+include_cycle(struct parser *p, const struct ast_node *inc, const char *path,
+    unsigned from)
+{
+	const struct loc_file *f, *chain[CFG_MAX_INCLUDE_DEPTH + 2];
+	char buf[1024], q[96];
+	size_t o = 0, len;
+	unsigned n = 0, i;
+
+	/* p->file is stack[nstack - 1]; its parents are the entries below. */
+	for (f = p->file; f != NULL && n < p->cfg->nstack - from &&
+	    n < CFG_MAX_INCLUDE_DEPTH + 2; f = f->parent)
+		chain[n++] = f;
+	buf[0] = '\0';
+	for (i = n; i-- > 0;) {
+		cfg_quote(q, sizeof(q), chain[i]->path, strlen(chain[i]->path));
+		len = strlen(q);
+		if (o + len + 16 >= sizeof(buf)) {
+			memcpy(buf + o, "... -> ", 8);
+			o += 7;
+			break;
+		}
+		memcpy(buf + o, q, len);
+		memcpy(buf + o + len, " -> ", 5);
+		o += len + 4;
+	}
+	cfg_quote(q, sizeof(q), path, strlen(path));
+	cfg_error(p, "include", &inc->value->loc, "include cycle: %s%s", buf,
+	    q);
+}
+
 /* Include one file; appends an AST_FILE to *tail. */
 static void
 include_one(struct parser *p, struct ast_node *inc, const char *path,
@@ -520,7 +585,6 @@ include_one(struct parser *p, struct ast_node *inc, const char *path,
 	struct cfg *c = p->cfg;
 	struct loc_file *file;
 	struct ast_node *fn;
-	struct diag_item *it;
 	struct stat st;
 	char *buf, why[64];
 	size_t len;
@@ -529,18 +593,15 @@ include_one(struct parser *p, struct ast_node *inc, const char *path,
 
 	if (c->nstack > c->opts.max_include_depth) {
 		cfg_error(p, "include", &inc->value->loc,
-		    "includes nested too deeply (more than %u levels) at \"%s\"",
-		    c->opts.max_include_depth, path);
+		    "cannot include \"%s\": includes nested more than %u "
+		    "levels deep", path, c->opts.max_include_depth);
 		return;
 	}
 	if (stat(path, &st) == 0) {
 		for (i = 0; i < c->nstack; i++) {
 			if (c->stack[i].dev == st.st_dev &&
 			    c->stack[i].ino == st.st_ino) {
-				it = cfg_error(p, "include", &inc->value->loc,
-				    "include cycle: \"%s\" is already being read",
-				    path);
-				(void)it;
+				include_cycle(p, inc, path, i);
 				return;
 			}
 		}
@@ -603,7 +664,7 @@ cfg_include(struct parser *p, struct ast_node *inc)
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if ((dir = opendir(path)) == NULL) {
 			cfg_error(p, "include", &inc->value->loc,
-			    "cannot include directory \"%s\": %s", path,
+			    "cannot include \"%s\": %s", path,
 			    strerror(errno));
 			free(path);
 			return;
@@ -634,7 +695,12 @@ cfg_include(struct parser *p, struct ast_node *inc)
 				break;
 			}
 			sprintf(full, "%s/%s", path, names[i]);
-			if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode))
+			/*
+			 * Sub-directories are not processed (spec 1.9); nor
+			 * are devices or pipes, which could block or never
+			 * end.  A dangling symlink is an error at the include.
+			 */
+			if (stat(full, &st) == -1 || S_ISREG(st.st_mode))
 				include_one(p, inc, full, &tail);
 			free(full);
 		}

@@ -60,6 +60,8 @@ struct parser {
 	char			*open_ch;	/* which opener */
 	unsigned		 nopen;
 	struct loc		 comment_start;
+	/* A string or comment ran to the end of the file (reported). */
+	int			 unterminated;
 	/* Error recovery: emit SYNC before the next token that starts a line. */
 	int			 recovering;
 	uint32_t		 prev_line;	/* line of the previous token */
@@ -96,6 +98,8 @@ struct ast_value *cfg_compound(struct parser *, int kind,
 		    struct ast_value *, const struct loc *);
 void		  cfg_scope_body(struct ast_node *, struct ast_node *);
 void		  cfg_include(struct parser *, struct ast_node *);
+void		  cfg_legacy_module(struct parser *, const struct ast_node *,
+		    const struct loc *);
 void		  cfg_oom(struct parser *);
 
 /* Findings from parser code: error with id, at loc. */

@@ -130,10 +130,7 @@ scope	: word "{" stmts "}"	{ $$ = NODE(AST_SCOPE, $1, @1); if ($$) { cfg_scope_b
 					$$->legacy_name = $2;
 					cfg_scope_body($$, $6.first);
 					$$->end = @7;
-					cfg_error(p, "legacy-syntax", &@1,
-					    "\"%s %s %s\" is Momentum 2.x module syntax; Momentum 4 "
-					    "declares a module as \"%s { ... }\" or \"%s \\\"NAME\\\" { ... }\"",
-					    $$->name, $2->u.str, $3->u.str, $3->u.str, $3->u.str);
+					cfg_legacy_module(p, $$, &@1);
 				}
 				}
 	| word "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
@@ -262,12 +259,17 @@ sym_name(yysymbol_kind_t k)
 static void
 tok_render(struct parser *p, yysymbol_kind_t k, char *buf, size_t size)
 {
+	char q[96];
+
 	switch (k) {
 	case YYSYMBOL_YYEOF:
 		snprintf(buf, size, "end of file");
 		break;
-	case YYSYMBOL_WORD:
 	case YYSYMBOL_STRING:
+		cfg_quote(q, sizeof(q), p->last_text.s, p->last_text.len);
+		snprintf(buf, size, "the string %s", q);
+		break;
+	case YYSYMBOL_WORD:
 	case YYSYMBOL_INCLUDE:
 	case YYSYMBOL_READONLY_INCLUDE:
 	case YYSYMBOL_LEGACY_ATTRS:
@@ -284,17 +286,20 @@ tok_render(struct parser *p, yysymbol_kind_t k, char *buf, size_t size)
 static int
 yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 {
-	yysymbol_kind_t exp[12], tok = yypcontext_token(ctx);
+	yysymbol_kind_t exp[YYNTOKENS], tok = yypcontext_token(ctx);
 	const struct loc *l = yypcontext_location(ctx);
 	struct diag_item *it;
-	char got[96], want[256], after[96];
-	const char *names[12], *nm;
-	int n, i, j, k, dup;
+	char got[128], want[256], after[128];
+	const char *names[YYNTOKENS], *nm;
+	int n, i, j, k, dup, stmt;
 	size_t w;
 
 	if (p->cfg->fatal || p->cfg->diag->truncated)
 		return 0;
 	p->recovering = 1;
+	/* The lexer has reported why the text ended early. */
+	if (tok == YYSYMBOL_YYEOF && p->unterminated)
+		return 0;
 	if (tok == YYSYMBOL_YYEOF && p->nopen > 0 &&
 	    p->open_ch[p->nopen - 1] == '{') {
 		it = cfg_error(p, "syntax", l,
@@ -321,12 +326,27 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 		    "got %s)", q, got);
 		return 0;
 	}
-	n = yypcontext_expected_tokens(ctx, exp, 12);
+	n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
+	/*
+	 * Where a statement may start (an elision is possible only there),
+	 * a word is an option or scope name, and "end of file" or an elision
+	 * are no help to the reader.
+	 */
+	for (stmt = 0, i = 0; i < n; i++)
+		if (exp[i] == YYSYMBOL_ELISION)
+			stmt = 1;
 	k = 0;
-	for (i = 0; i < n && k < 12; i++) {
+	for (i = 0; i < n; i++) {
 		if (exp[i] == YYSYMBOL_SYNC || exp[i] == YYSYMBOL_YYerror)
 			continue;
-		if ((nm = sym_name(exp[i])) == NULL)
+		if (stmt && (exp[i] == YYSYMBOL_YYEOF ||
+		    exp[i] == YYSYMBOL_ELISION))
+			continue;
+		if (stmt && (exp[i] == YYSYMBOL_WORD ||
+		    exp[i] == YYSYMBOL_INCLUDE ||
+		    exp[i] == YYSYMBOL_READONLY_INCLUDE))
+			nm = "an option or scope name";
+		else if ((nm = sym_name(exp[i])) == NULL)
 			nm = yysymbol_name(exp[i]);
 		for (dup = 0, j = 0; j < k; j++)
 			if (strcmp(names[j], nm) == 0)
@@ -341,15 +361,27 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 		    i == 0 ? "" : (i == k - 1 ? " or " : ", "), names[i]);
 	}
 	after[0] = '\0';
-	if (p->prev_tok == WORD || p->prev_tok == STRING) {
-		char q[80];
+	if (p->prev_tok != 0 && p->prev_tok != SYNC &&
+	    p->prev_loc.line != 0) {
+		char q[96];
 
-		cfg_quote(q, sizeof(q), p->prev_text.s, p->prev_text.len);
-		snprintf(after, sizeof(after), " after %s", q);
+		if (p->prev_tok == STRING) {
+			cfg_quote(q, sizeof(q), p->prev_text.s,
+			    p->prev_text.len);
+			snprintf(after, sizeof(after), " after the string %s", q);
+		} else if (p->prev_tok == WORD || p->prev_tok == INCLUDE ||
+		    p->prev_tok == READONLY_INCLUDE) {
+			cfg_quote(q, sizeof(q), p->prev_text.s,
+			    p->prev_text.len);
+			snprintf(after, sizeof(after), " after %s", q);
+		} else
+			snprintf(after, sizeof(after), " after \"%.*s\"",
+			    (int)p->prev_text.len, p->prev_text.s);
 	}
 	if (tok == YYSYMBOL_RBRACE && p->unbalanced_close)
 		cfg_error(p, "syntax", l, "unexpected \"}\" (no scope is open)");
 	else if (k == 0)
+		/* Not reached: every state of the grammar expects a token. */
 		cfg_error(p, "syntax", l, "unexpected %s", got);
 	else
 		cfg_error(p, "syntax", l, "expected %s%s, got %s", want, after,

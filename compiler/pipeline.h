@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * pipeline.h -- what `ectls lint` and `ectls compile` share: parse, check
+ * against the schema, resolve every (binding, domain) and check the TLS
+ * material and settings of each effective policy.
+ */
+#ifndef ECTLS_PIPELINE_H
+#define ECTLS_PIPELINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "diag.h"
+#include "resolve.h"
+#include "schema.h"
+#include "strmap.h"
+
+struct pipeline_opts {
+	struct cfg_opts	 cfg;
+	int		 syntax_only;
+	const char	*extra_schema[16];
+	size_t		 nextra;
+	time_t		 now;		/* --now */
+	int		 warn_days;	/* --expiry-warn-days; < 0: default */
+	int		 engines_both;	/* --engines both */
+};
+
+struct pipeline {
+	struct cfg		*cfg;
+	struct schema		*schema;
+	struct resolve		*res;
+	struct tls_checker	*tls;
+	struct strmap		 seen;	/* policy findings already filed */
+};
+
+/*
+ * Run the front end over file, filing every finding in d.  Returns 0 when
+ * the run completed (findings or not), 2 when it could not run (unreadable
+ * input, schema failure, out of memory).  *pl holds what was built; free
+ * it with pipeline_fini() in either case.
+ */
+int	pipeline_run(const char *file, const struct pipeline_opts *,
+	    struct diag *, struct pipeline *);
+void	pipeline_fini(struct pipeline *);
+
+/*
+ * The evaluated tls_protocols set of a resolved policy (TLS_PROTO_* bits,
+ * "+ALL" when unset), without filing findings.
+ */
+unsigned int pipeline_protocols(const struct tblw_policy *);
+
+/* Parse an ISO 8601 UTC time (2026-01-31, 2026-01-31T12:00:00Z). */
+int	pipeline_parse_time(const char *, time_t *);
+
+#endif
