@@ -122,12 +122,53 @@ asan:
 check-asan:
 	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" OPT="-O1 -g" check
 
+# make install PREFIX=/usr/local DESTDIR=/tmp/stage: the programs, the
+# table reader (libectls.a, ectls.h, ectls.pc), the schema and the man
+# pages.  ectls-deliver and its page are installed once the tree builds it.
+# ectls.pc names libdir and includedir relative to ${prefix} when they are
+# under PREFIX, so `pkg-config --define-variable=prefix=...` relocates it.
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+DATADIR		?= $(PREFIX)/share/ectls
+MANDIR		?= $(PREFIX)/share/man
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+INSTALL		?= install
+ECTLS_VERSION	 = $(shell sed -n 's/^\#define ECTLS_VERSION_STRING "\(.*\)"$$/\1/p' compiler/cmd.h)
+PC_DIR		 = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/ectls
-	install -m 755 $(BUILD)/ectls $(DESTDIR)$(PREFIX)/bin/ectls
-	install -m 644 $(LIBECTLS) $(DESTDIR)$(PREFIX)/lib/libectls.a
-	install -m 644 schema/options.xml schema/options.xsd $(DESTDIR)$(PREFIX)/share/ectls/
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 755 $(BUILD)/ectls $(DESTDIR)$(BINDIR)/ectls
+	if [ -f $(BUILD)/ectls-deliver ]; then \
+		$(INSTALL) -m 755 $(BUILD)/ectls-deliver \
+		    $(DESTDIR)$(BINDIR)/ectls-deliver || exit 1; \
+	fi
+	$(INSTALL) -m 644 $(LIBECTLS) $(DESTDIR)$(LIBDIR)/libectls.a
+	$(INSTALL) -m 644 runtime/ectls.h $(DESTDIR)$(INCLUDEDIR)/ectls.h
+	$(INSTALL) -m 644 schema/options.xml schema/options.xsd \
+	    $(DESTDIR)$(DATADIR)/
+	@test -n "$(ECTLS_VERSION)" || \
+	    { echo "install: no ECTLS_VERSION_STRING in compiler/cmd.h" >&2; exit 1; }
+	printf '%s\n' 'prefix=$(PREFIX)' \
+	    'libdir=$(call PC_DIR,$(LIBDIR))' \
+	    'includedir=$(call PC_DIR,$(INCLUDEDIR))' '' \
+	    'Name: ectls' \
+	    'Description: reader of compiled ectls outbound TLS policy tables' \
+	    'Version: $(ECTLS_VERSION)' \
+	    'Requires.private: libpcre2-8' \
+	    'Libs: -L$${libdir} -lectls' \
+	    'Cflags: -I$${includedir}' >$(BUILD)/ectls.pc
+	$(INSTALL) -m 644 $(BUILD)/ectls.pc $(DESTDIR)$(PKGCONFIGDIR)/ectls.pc
+	for m in man/*.[1-8]; do \
+		case $$m in \
+		*/ectls-deliver.8) [ -f $(BUILD)/ectls-deliver ] || continue;; \
+		esac; \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		$(INSTALL) -d $$d && $(INSTALL) -m 644 $$m $$d/ || exit 1; \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -15,3 +15,9 @@ $(BUILD)/bench/table_bench: $(BUILD)/bench/table_bench.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ \
 	    $(shell pkg-config --libs libpcre2-8) -lcdb
+# bench-parser  parser throughput (MB/s) and peak RSS on a generated
+#               1,000,200-line configuration (bench/parser.sh).
+BENCH_TARGETS += bench-parser
+.PHONY: bench-parser
+bench-parser: $(BUILD)/ectls
+	ECTLS=$(BUILD)/ectls BENCH_DIR=$(BUILD)/bench bash bench/parser.sh

@@ -10,6 +10,7 @@
 int	cmd_lint(int, char **);
 int	cmd_print(int, char **);
 int	cmd_compile(int, char **);
+int	cmd_explain(int, char **);
 int	cmd_schema(int, char **);
 int	cmd_lookup(int, char **);	/* cmd_table.c */
 int	cmd_dump(int, char **);

@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "compile.h"
 #include "lint.h"
+#include "tbl_format.h"
+#include "tblfmt.h"
 #include "tls.h"
 
 /* Record a referenced file with its SHA-256 (once per path). */
@@ -127,6 +130,159 @@ cmd_compile(int argc, char **argv)
 			    "configuration has errors\n", ectls_progname,
 			    a.output);
 	}
+	tblw_free(w);
+	pipeline_fini(&pl);
+	diag_fini(&d);
+	return rc;
+}
+
+/* The field's name, from the table's field list. */
+static const char *const field_names[] = {
+#define X(up, low, ty) #low,
+	ECTLS_FIELDS(X)
+#undef X
+};
+
+static void
+explain_print(FILE *fp, const struct ectls_policy *p, const char *binding,
+    const char *domain, const struct ectls_match *m, int json)
+{
+	struct ectls_prov pv;
+	const char *how;
+	int f;
+
+	how = m->how == ECTLS_HOW_EXACT ? "exact" : m->how == ECTLS_HOW_REGEX ?
+	    "regex" : "binding";
+	if (json) {
+		fputs("{\"binding\":", fp);
+		json_str(fp, binding);
+		fputs(",\"domain\":", fp);
+		json_str(fp, domain);
+		fprintf(fp, ",\"match\":\"%s\",\"via_default\":%s", how,
+		    m->via_default ? "true" : "false");
+		if (m->how == ECTLS_HOW_REGEX) {
+			fputs(",\"regex\":", fp);
+			json_str(fp, m->pattern);
+		}
+		fputs(",\"fields\":{", fp);
+	} else {
+		fprintf(fp, "binding \"%s\", domain \"%s\": ", binding, domain);
+		if (m->how == ECTLS_HOW_EXACT)
+			fputs("an exact entry", fp);
+		else if (m->how == ECTLS_HOW_REGEX)
+			fprintf(fp, "regex domain /%s/ (%s)", m->pattern,
+			    resolve_level_name(m->regex_level));
+		else
+			fputs("the binding's own record (no domain stanza)", fp);
+		fprintf(fp, "%s\n", m->via_default ?
+		    "; unknown binding, \"default\" used" : "");
+	}
+	for (f = 0; f < ECTLS_NFIELDS; f++) {
+		ectls_policy_prov(p, f, &pv);
+		if (json) {
+			fprintf(fp, "%s\"%s\":{\"value\":", f ? "," : "",
+			    field_names[f]);
+			field_value(fp, p, f, 1);
+			fputs(",\"file\":", fp);
+			json_str(fp, pv.file);
+			if (pv.file != NULL)
+				fprintf(fp, ",\"line\":%u", pv.line);
+			else
+				fputs(",\"line\":null", fp);
+			fprintf(fp, ",\"level\":\"%s\"}",
+			    resolve_level_name(pv.level));
+			continue;
+		}
+		fprintf(fp, "  %-30s ", field_names[f]);
+		field_value(fp, p, f, 0);
+		if (pv.file != NULL)
+			fprintf(fp, "  <- %s:%u (%s)\n", pv.file, pv.line,
+			    resolve_level_name(pv.level));
+		else
+			fputs("  <- default\n", fp);
+	}
+	if (json)
+		fputs("}}\n", fp);
+}
+
+/* Whether the file starts like a table (then it is one, damaged or not). */
+static int
+has_table_magic(const char *path)
+{
+	char buf[TBL_MAGIC_LEN];
+	FILE *fp;
+	int r = 0;
+
+	if ((fp = fopen(path, "rb")) != NULL) {
+		r = fread(buf, 1, sizeof(buf), fp) == sizeof(buf) &&
+		    memcmp(buf, TBL_MAGIC, TBL_MAGIC_LEN) == 0;
+		fclose(fp);
+	}
+	return r;
+}
+
+int
+cmd_explain(int argc, char **argv)
+{
+	struct pipeline_opts po;
+	struct pipeline pl;
+	struct ectls_table *t = NULL;
+	const struct ectls_policy *p;
+	struct ectls_match m;
+	struct tblw *w = NULL;
+	struct diag d;
+	uint8_t *buf = NULL;
+	size_t len;
+	int json = 0, err = 0, rc = 2, i = 1;
+
+	if (argc > 1 && strcmp(argv[1], "--json") == 0) {
+		json = 1;
+		i++;
+	}
+	if (argc - i != 3) {
+		cli_error("usage: ectls explain [--json] FILE|TABLE BINDING "
+		    "DOMAIN");
+		return 2;
+	}
+	memset(&po, 0, sizeof(po));
+	memset(&pl, 0, sizeof(pl));
+	diag_init(&d, 0);
+	if ((t = ectls_open(argv[i], &err)) == NULL && !(err ==
+	    ECTLS_ERR_MAGIC || (err == ECTLS_ERR_TRUNCATED &&
+	    !has_table_magic(argv[i])))) {
+		cli_error("table \"%s\": %s", argv[i], err == ECTLS_ERR_SYS ?
+		    strerror(errno) : ectls_strerror(err));
+		goto out;
+	}
+	if (t == NULL) {
+		/* A configuration: resolve it into a table in memory. */
+		po.now = time(NULL);
+		po.warn_days = -1;
+		if (pipeline_run(argv[i], &po, &d, &pl) != 0 ||
+		    (w = compile_table(&pl, &d)) == NULL ||
+		    tblw_write_mem(w, &buf, &len) == -1 ||
+		    (t = ectls_open_mem(buf, len, &err)) == NULL) {
+			report_write(&d, &(struct report_opts){
+			    .format = REPORT_TEXT }, stdout, stderr);
+			cli_error("cannot resolve \"%s\"", argv[i]);
+			goto out;
+		}
+		if (diag_count_at_least(&d, DIAG_ERROR) > 0)
+			fprintf(stderr, "%s: warning: \"%s\" has %zu errors "
+			    "(see ectls lint); explaining it anyway\n",
+			    ectls_progname, argv[i],
+			    diag_count_at_least(&d, DIAG_ERROR));
+	}
+	if ((p = ectls_lookup_ex(t, argv[i + 1], argv[i + 2], &m, &err)) ==
+	    NULL) {
+		cli_error("lookup failed: %s", ectls_strerror(err));
+		goto out;
+	}
+	explain_print(stdout, p, argv[i + 1], argv[i + 2], &m, json);
+	rc = fflush(stdout) == EOF ? 2 : 0;
+out:
+	ectls_close(t);
+	free(buf);
 	tblw_free(w);
 	pipeline_fini(&pl);
 	diag_fini(&d);

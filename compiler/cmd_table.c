@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "tblfmt.h"
 #include "ectls.h"
 #include "sha256.h"
 
@@ -56,7 +57,7 @@ utf8_len(const unsigned char *s, size_t n)
  * A JSON string, or null.  Bytes that are not valid UTF-8 are written as
  * \u00XX (read as Latin-1), so the output is always valid JSON.
  */
-static void
+void
 json_str(FILE *fp, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -113,7 +114,7 @@ text_str(FILE *fp, const char *s)
 }
 
 /* The value of one field, as JSON or as text. */
-static void
+void
 field_value(FILE *fp, const struct ectls_policy *p, int f, int json)
 {
 	size_t i, n;

@@ -29,6 +29,8 @@ static const struct command {
 	  .synopsis = "lint [--syntax-only] [--no-includes] [--format F] FILE" },
 	{ .name = "compile", .run = cmd_compile,
 	  .synopsis = "compile [lint options] FILE -o TABLE" },
+	{ .name = "explain", .run = cmd_explain,
+	  .synopsis = "explain [--json] FILE|TABLE BINDING DOMAIN" },
 	{ .name = "print", .run = cmd_print,
 	  .synopsis = "print [--expand] [--no-includes] FILE" },
 	{ .name = "schema", .run = cmd_schema,

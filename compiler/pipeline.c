@@ -38,6 +38,7 @@ struct pair {
 	const char	*binding;
 	const char	*domain;	/* NULL: binding record */
 	const char	*regex;		/* regex entry: its pattern */
+	char		 desc[512];	/* regex entry: its stanzas */
 };
 
 static void
@@ -49,7 +50,7 @@ note_pair(struct diag *d, size_t n0, const struct pair *pr)
 		if (pr->regex != NULL)
 			diag_note(d, &d->items[i], NULL,
 			    "in the effective policy of binding \"%s\" for "
-			    "domains matching /%s/", pr->binding, pr->regex);
+			    "domains matching %s", pr->binding, pr->desc);
 		else if (pr->domain != NULL)
 			diag_note(d, &d->items[i], NULL,
 			    "in the effective policy of binding \"%s\" for "
@@ -236,6 +237,8 @@ pipeline_run(const char *file, const struct pipeline_opts *o, struct diag *d,
 		pr.domain = NULL;
 		for (i = 0; i < resolve_nregex(pl->res, b); i++) {
 			pr.regex = resolve_regex(pl->res, b, i, NULL);
+			resolve_regex_desc(pl->res, b, i, pr.desc,
+			    sizeof(pr.desc));
 			check_policy(pl, o, d, &pr);
 		}
 	}

@@ -45,10 +45,23 @@ struct rs_binding {
 	struct rs_cont	 *c;		/* NULL: undeclared "default" */
 	char		**domains;	/* applicable exact domains, sorted */
 	size_t		  ndomains;
-	struct rs_dom	**regex;	/* applicable regexes, lookup order */
-	int		 *rlevel;
-	size_t		  nregex;
+	/* Regex stanzas per level: 0 = B::, 1 = G::, 2 = global. */
+	struct rs_dom	**rx[3];
+	size_t		  nrx[3];
+	/*
+	 * Regex entries: one per combination of "first matching regex" at
+	 * each level (or none), as one pattern matching exactly the domains
+	 * of that combination.
+	 */
+	struct combo {
+		int	 idx[3];	/* -1: no regex of that level */
+		char	*pattern;
+		int	 level;		/* the most specific level used */
+	}		 *combos;
+	size_t		  ncombos;
 };
+
+#define MAX_COMBOS	1024
 
 struct resolve {
 	struct rs_cont	   global;
@@ -323,9 +336,9 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Add c's exact domains to the binding's list (deduplicated later). */
+/* Add c's domains to the binding's lists (exact ones deduplicated later). */
 static void
-collect(struct rs_binding *b, const struct rs_cont *c, int level)
+collect(struct rs_binding *b, const struct rs_cont *c, int slot)
 {
 	size_t i;
 
@@ -333,16 +346,17 @@ collect(struct rs_binding *b, const struct rs_cont *c, int level)
 		return;
 	for (i = 0; i < c->ndoms; i++) {
 		if (c->doms[i]->regex) {
-			b->regex = realloc(b->regex,
-			    (b->nregex + 1) * sizeof(*b->regex));
-			b->rlevel = realloc(b->rlevel,
-			    (b->nregex + 1) * sizeof(*b->rlevel));
-			if (b->regex == NULL || b->rlevel == NULL)
+			if (c->doms[i]->re == NULL)
+				continue;	/* sema reported it */
+			b->rx[slot] = realloc(b->rx[slot],
+			    (b->nrx[slot] + 1) * sizeof(*b->rx[slot]));
+			if (b->rx[slot] == NULL)
 				abort();
-			b->regex[b->nregex] = c->doms[i];
-			b->rlevel[b->nregex++] = level;
+			b->rx[slot][b->nrx[slot]++] = c->doms[i];
 			continue;
 		}
+		if (c->doms[i]->name[0] == '\0')
+			continue;	/* matches no recipient */
 		b->domains = realloc(b->domains,
 		    (b->ndomains + 1) * sizeof(*b->domains));
 		if (b->domains == NULL)
@@ -357,6 +371,68 @@ group_of(const struct resolve *r, const struct rs_cont *b)
 	if (b == NULL || b->group == NULL)
 		return NULL;
 	return strmap_get(&r->groups, b->group);
+}
+
+/* Append "(?=[\s\S]*?(?:P))" or its negation to a growing string. */
+static void
+cat_assert(char **buf, size_t *len, const char *pat, int neg)
+{
+	size_t n = strlen(pat) + 24;
+
+	*buf = realloc(*buf, *len + n + 1);
+	if (*buf == NULL)
+		abort();
+	*len += (size_t)snprintf(*buf + *len, n + 1, "(?%c[\\s\\S]*?(?:%s))",
+	    neg ? '!' : '=', pat);
+}
+
+/*
+ * The regex entries of a binding.  At each level the first declared regex
+ * that matches contributes (spec 2.3), so a domain that no exact stanza
+ * names is described by which regex matches first at each level.  Each
+ * combination becomes one pattern, true exactly for its domains:
+ * lookaheads for the chosen regex and negative lookaheads for the earlier
+ * ones of that level (all of them where the level contributes none).  The
+ * reader tries them in order; at most one matches.
+ */
+static void
+make_combos(struct rs_binding *b)
+{
+	static const int lv[3] = { ECTLS_LVL_BD, ECTLS_LVL_GD, ECTLS_LVL_D };
+	int idx[3], l, j;
+	size_t total = (b->nrx[0] + 1) * (b->nrx[1] + 1) * (b->nrx[2] + 1);
+	struct combo *c;
+	size_t len;
+
+	if (total <= 1)
+		return;
+	if (total > MAX_COMBOS + 1)
+		total = MAX_COMBOS + 1;	/* the rest resolve as the binding */
+	b->combos = xcalloc(total, sizeof(*b->combos));
+	for (idx[0] = -1; idx[0] < (int)b->nrx[0]; idx[0]++)
+	for (idx[1] = -1; idx[1] < (int)b->nrx[1]; idx[1]++)
+	for (idx[2] = -1; idx[2] < (int)b->nrx[2]; idx[2]++) {
+		if (idx[0] < 0 && idx[1] < 0 && idx[2] < 0)
+			continue;
+		if (b->ncombos == MAX_COMBOS)
+			return;
+		c = &b->combos[b->ncombos++];
+		c->pattern = xstrdup("^");
+		len = 1;
+		c->level = ECTLS_LVL_DEFAULT;
+		for (l = 0; l < 3; l++) {
+			c->idx[l] = idx[l];
+			if (idx[l] >= 0 && c->level == ECTLS_LVL_DEFAULT)
+				c->level = lv[l];
+			for (j = 0; j < (idx[l] < 0 ? (int)b->nrx[l] : idx[l]);
+			    j++)
+				cat_assert(&c->pattern, &len,
+				    b->rx[l][j]->name, 1);
+			if (idx[l] >= 0)
+				cat_assert(&c->pattern, &len,
+				    b->rx[l][idx[l]]->name, 0);
+		}
+	}
 }
 
 struct resolve *
@@ -375,9 +451,10 @@ resolve_new(const struct ast_node *root)
 	add_binding(r, "default", strmap_get(&r->bindings, "default"));
 	for (i = 0; i < r->nb; i++) {
 		b = &r->b[i];
-		collect(b, b->c, ECTLS_LVL_BD);
-		collect(b, group_of(r, b->c), ECTLS_LVL_GD);
-		collect(b, &r->global, ECTLS_LVL_D);
+		collect(b, b->c, 0);
+		collect(b, group_of(r, b->c), 1);
+		collect(b, &r->global, 2);
+		make_combos(b);
 		if (b->ndomains > 1)
 			qsort(b->domains, b->ndomains, sizeof(*b->domains),
 			    str_cmp);
@@ -393,15 +470,18 @@ resolve_new(const struct ast_node *root)
 void
 resolve_free(struct resolve *r)
 {
-	size_t i;
+	size_t i, j;
 
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->nb; i++) {
 		free(r->b[i].name);
 		free(r->b[i].domains);
-		free(r->b[i].regex);
-		free(r->b[i].rlevel);
+		for (j = 0; j < 3; j++)
+			free(r->b[i].rx[j]);
+		for (j = 0; j < r->b[i].ncombos; j++)
+			free(r->b[i].combos[j].pattern);
+		free(r->b[i].combos);
 	}
 	free(r->b);
 	for (i = 0; i < r->nconts; i++)
@@ -453,34 +533,41 @@ resolve_domain(const struct resolve *r, size_t b, size_t i)
 size_t
 resolve_nregex(const struct resolve *r, size_t b)
 {
-	return b < r->nb ? r->b[b].nregex : 0;
+	return b < r->nb ? r->b[b].ncombos : 0;
 }
 
 const char *
 resolve_regex(const struct resolve *r, size_t b, size_t i, int *level)
 {
-	if (b >= r->nb || i >= r->b[b].nregex)
+	if (b >= r->nb || i >= r->b[b].ncombos)
 		return NULL;
 	if (level != NULL)
-		*level = r->b[b].rlevel[i];
-	return r->b[b].regex[i]->name;
+		*level = r->b[b].combos[i].level;
+	return r->b[b].combos[i].pattern;
 }
 
-/* The domain stanza of container c for canonical domain d, or NULL. */
+/* The exact domain stanza of container c for canonical domain d, or NULL. */
 static const struct rs_dom *
-stanza_for(const struct rs_cont *c, const char *d)
+exact_for(const struct rs_cont *c, const char *d)
 {
-	const struct rs_dom *x;
 	char key[1100];
+
+	if (c == NULL || d == NULL)
+		return NULL;
+	snprintf(key, sizeof(key), "=%s", d);
+	return strmap_get(&c->exact, key);
+}
+
+/* The first regex stanza of container c matching d, or NULL. */
+static const struct rs_dom *
+regex_for(const struct rs_cont *c, const char *d)
+{
 	size_t i;
 	pcre2_match_data *md;
 	int rc;
 
 	if (c == NULL || d == NULL)
 		return NULL;
-	snprintf(key, sizeof(key), "=%s", d);
-	if ((x = strmap_get(&c->exact, key)) != NULL)
-		return x;
 	for (i = 0; i < c->ndoms; i++) {
 		if (!c->doms[i]->regex || c->doms[i]->re == NULL)
 			continue;
@@ -587,9 +674,11 @@ resolve_policy(const struct resolve *r, const char *binding,
 {
 	const struct rs_binding *rb = NULL;
 	const struct rs_cont *b = NULL, *g;
-	const struct rs_dom *bd = NULL, *gd = NULL, *dd = NULL, *rx;
+	/* Per level (B::, G::, global): the exact and the regex stanza. */
+	const struct rs_dom *ex[3] = { NULL }, *rx[3] = { NULL };
+	const struct combo *c;
 	char canon[1024];
-	int done[ECTLS_NFIELDS] = { 0 };
+	int done[ECTLS_NFIELDS] = { 0 }, l;
 	size_t i;
 
 	tblw_policy_init(p);
@@ -604,30 +693,49 @@ resolve_policy(const struct resolve *r, const char *binding,
 				rb = &r->b[i];
 	b = rb != NULL ? rb->c : NULL;
 	g = group_of(r, b);
-	if (regex >= 0 && rb != NULL && (size_t)regex < rb->nregex) {
-		/* A regex entry: that stanza at its level, nothing else. */
-		rx = rb->regex[regex];
-		switch (rb->rlevel[regex]) {
-		case ECTLS_LVL_BD:
-			bd = rx;
-			break;
-		case ECTLS_LVL_GD:
-			gd = rx;
-			break;
-		default:
-			dd = rx;
-			break;
-		}
+	if (regex >= 0 && rb != NULL && (size_t)regex < rb->ncombos) {
+		c = &rb->combos[regex];
+		for (l = 0; l < 3; l++)
+			if (c->idx[l] >= 0)
+				rx[l] = rb->rx[l][c->idx[l]];
 	} else if (domain != NULL) {
 		resolve_canon_domain(canon, sizeof(canon), domain);
-		bd = stanza_for(b, canon);
-		gd = stanza_for(g, canon);
-		dd = stanza_for(&r->global, canon);
+		ex[0] = exact_for(b, canon);
+		ex[1] = exact_for(g, canon);
+		ex[2] = exact_for(&r->global, canon);
+		rx[0] = regex_for(b, canon);
+		rx[1] = regex_for(g, canon);
+		rx[2] = regex_for(&r->global, canon);
 	}
-	apply(p, src, done, bd != NULL ? &bd->o : NULL, ECTLS_LVL_BD);
-	apply(p, src, done, gd != NULL ? &gd->o : NULL, ECTLS_LVL_GD);
+	/* Within a level the exact stanza comes before the regex one. */
+	apply(p, src, done, ex[0] != NULL ? &ex[0]->o : NULL, ECTLS_LVL_BD);
+	apply(p, src, done, rx[0] != NULL ? &rx[0]->o : NULL, ECTLS_LVL_BD);
+	apply(p, src, done, ex[1] != NULL ? &ex[1]->o : NULL, ECTLS_LVL_GD);
+	apply(p, src, done, rx[1] != NULL ? &rx[1]->o : NULL, ECTLS_LVL_GD);
 	apply(p, src, done, b != NULL ? &b->o : NULL, ECTLS_LVL_B);
 	apply(p, src, done, g != NULL ? &g->o : NULL, ECTLS_LVL_G);
-	apply(p, src, done, dd != NULL ? &dd->o : NULL, ECTLS_LVL_D);
+	apply(p, src, done, ex[2] != NULL ? &ex[2]->o : NULL, ECTLS_LVL_D);
+	apply(p, src, done, rx[2] != NULL ? &rx[2]->o : NULL, ECTLS_LVL_D);
 	apply(p, src, done, &r->global.o, ECTLS_LVL_GLOBAL);
+}
+
+void
+resolve_regex_desc(const struct resolve *r, size_t b, size_t i, char *buf,
+    size_t size)
+{
+	static const char *const lvl[3] = { "B::D", "G::D", "D" };
+	const struct combo *c;
+	size_t o = 0;
+	int l, n = 0;
+
+	buf[0] = '\0';
+	if (b >= r->nb || i >= r->b[b].ncombos)
+		return;
+	c = &r->b[b].combos[i];
+	for (l = 0; l < 3 && o < size; l++) {
+		if (c->idx[l] < 0)
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s/%s/ (%s)",
+		    n++ ? " and " : "", r->b[b].rx[l][c->idx[l]]->name, lvl[l]);
+	}
 }

@@ -45,10 +45,13 @@ size_t		 resolve_ndomains(const struct resolve *, size_t b);
 const char	*resolve_domain(const struct resolve *, size_t b, size_t i);
 
 /*
- * The regex domain stanzas that apply to binding b, in lookup order (the
- * binding's, then its group's, then the top level's; declaration order
- * within each): pattern without slashes and its level (ECTLS_LVL_BD, _GD,
- * _D).
+ * The regex entries of binding b, for domains no exact stanza names.  At
+ * each level the first declared matching regex stanza contributes; each
+ * combination of those (one per level, or none) is one entry whose
+ * pattern matches exactly its domains (built with lookaheads from the
+ * stanzas' regexes).  Returns the pattern (borrowed) and, in *level, the
+ * most specific level it uses (ECTLS_LVL_BD, _GD or _D).  At most 1024
+ * combinations per binding.
  */
 size_t		 resolve_nregex(const struct resolve *, size_t b);
 const char	*resolve_regex(const struct resolve *, size_t b, size_t i,
@@ -73,6 +76,10 @@ struct resolve_src {
 void		 resolve_policy(const struct resolve *, const char *binding,
 		    const char *domain, int regex, struct tblw_policy *,
 		    struct resolve_src *);
+
+/* Which regex stanzas regex entry i of binding b stands for, for notes. */
+void		 resolve_regex_desc(const struct resolve *, size_t b, size_t i,
+		    char *, size_t);
 
 /* "B::D", "G::D", "B", "G", "D", "global", "default". */
 const char	*resolve_level_name(int);

@@ -619,7 +619,6 @@ tblw_add_logformat(struct tblw *w, const char *name, const char *value)
 
 struct sortctx {
 	const struct tblw	*w;
-	const uint32_t		*rank;		/* binding rank by id */
 };
 
 static int
@@ -1240,7 +1239,6 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	for (i = 0; i < w->nents; i++)
 		w->ents[i].bind = rank[w->ents[i].bind];
 	sc.w = w;
-	sc.rank = rank;
 	msort(&sc, w->ents, tmp, w->nents);
 	for (i = 1; i < w->nents; i++)
 		if (went_cmp(&sc, &w->ents[i - 1], &w->ents[i]) == 0) {

@@ -25,6 +25,7 @@ __attribute__((weak)) void cli_error(const char *, ...);
 __attribute__((weak)) void
 cli_error(const char *fmt, ...)
 {
+	(void)fmt;
 }
 
 struct sink {
@@ -75,13 +76,14 @@ check_value(const struct ast_value *v, const struct walk_ctx *w)
 	const struct ast_value *i;
 
 	check_loc(&v->loc, w->size);
-	if (v->key != NULL)
-		check_value(v->key, w);
+	if (ast_value_key(v) != NULL)
+		check_value(ast_value_key(v), w);
 	if (v->kind == AST_V_WORD || v->kind == AST_V_STRING) {
 		if (v->u.str == NULL)
 			abort();
 		/* NUL bytes are errors, so a clean tree holds none. */
-		if (w->clean && memchr(v->u.str, '\0', v->len) != NULL)
+		if (w->clean && (memchr(v->u.str, '\0', v->len) != NULL ||
+		    v->u.str[v->len] != '\0'))
 			abort();
 	} else
 		for (i = v->u.items; i != NULL; i = i->next)
@@ -92,14 +94,19 @@ static int
 visit(const struct ast_node *n, unsigned depth, void *arg)
 {
 	struct walk_ctx *w = arg;
+
+	(void)depth;
 	w->nodes++;
 	check_loc(&n->loc, w->size);
-	if (n->name == NULL || n->name[0] == '\0')
+	/* After an error a name may hold a NUL (reported), so be empty. */
+	if (n->name == NULL || (w->clean && n->name[0] == '\0'))
 		abort();
 	if (n->value != NULL)
 		check_value(n->value, w);
-	if (n->kind == AST_SCOPE && n->end.file != NULL)
-		check_loc(&n->end, w->size);
+	if (n->kind == AST_SCOPE)
+		check_loc(ast_scope_end(n), w->size);
+	if (w->clean && strlen(n->name) != n->name_len)
+		abort();
 	return 0;
 }
 

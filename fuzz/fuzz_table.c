@@ -18,18 +18,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/*
- * The fuzz build links every front-end object, and the command files call
- * cli_error(), which lives in compiler/main.c (not linked: it has main()).
- * Weak stand-ins, overridden if a strong definition is ever linked.
- */
-__attribute__((weak)) const char *ectls_progname = "ectls";
-__attribute__((weak)) void cli_error(const char *, ...);
-__attribute__((weak)) void
-cli_error(const char *fmt, ...)
-{
-}
-
 static void
 touch(const struct ectls_policy *p)
 {

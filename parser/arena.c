@@ -65,7 +65,6 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	p = (char *)b->data + b->used;
 	b->used += n;
-	memset(p, 0, n);
 	return p;
 }
 

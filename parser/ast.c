@@ -65,6 +65,22 @@ ast_walk(const struct ast_node *n, ast_walk_fn fn, void *arg)
 	return walk(n->children, 0, fn, arg);
 }
 
+const struct ast_value *
+ast_value_key(const struct ast_value *v)
+{
+	if (v == NULL || !(v->flags & AST_VF_ENTRY))
+		return NULL;
+	return ((const struct ast_entry *)(const void *)v)->key;
+}
+
+const struct loc *
+ast_scope_end(const struct ast_node *n)
+{
+	if (n == NULL || n->kind != AST_SCOPE)
+		return NULL;
+	return &((const struct ast_scope *)(const void *)n)->end;
+}
+
 int
 ast_is_bare_word(const char *s, size_t n)
 {
@@ -181,8 +197,8 @@ print_value(struct out *o, const struct ast_value *v)
 		puts_(o, "[");
 		for (i = v->u.items; i != NULL; i = i->next) {
 			puts_(o, " ");
-			if (i->key != NULL)
-				print_scalar(o, i->key);
+			if (ast_value_key(i) != NULL)
+				print_scalar(o, ast_value_key(i));
 			puts_(o, " = ");
 			print_value(o, i);
 		}

@@ -22,17 +22,29 @@ enum ast_vkind {
 	AST_V_DICT		/* [ k = v ... ] */
 };
 
+#define AST_VF_ENTRY	0x01	/* a dictionary entry: see ast_value_key() */
+
+/*
+ * A value.  The text of a WORD or STRING is NUL-terminated; it may point
+ * into the input buffer the session keeps (no copy is made).
+ */
 struct ast_value {
 	struct ast_value	*next;		/* next list item or dict entry */
 	struct loc		 loc;		/* the whole value, quotes included */
 	uint8_t			 kind;		/* enum ast_vkind */
-	uint8_t			 legacy;	/* carried 2.x <attrs> (rejected) */
-	uint32_t		 len;		/* WORD/STRING: length of str */
+	uint8_t			 flags;		/* AST_VF_* */
+	uint32_t		 len;		/* WORD/STRING: length of str;
+						   LIST/DICT: number of items */
 	union {
 		const char	*str;		/* WORD/STRING: NUL-terminated */
 		struct ast_value *items;	/* LIST/DICT: first element */
 	} u;
-	struct ast_value	*key;		/* dict entry: its key (WORD/STRING) */
+};
+
+/* A dictionary entry is allocated as this (AST_VF_ENTRY). */
+struct ast_entry {
+	struct ast_value	 value;
+	struct ast_value	*key;		/* WORD or STRING */
 };
 
 enum ast_kind {
@@ -46,13 +58,16 @@ enum ast_kind {
 #define AST_F_LEGACY	0x02	/* 2.x module declaration (rejected) */
 #define AST_F_RESOLVED	0x04	/* include: children hold the included files */
 
+/*
+ * A statement (or a file).  Kept small: a configuration has millions of
+ * them.  What only scopes need is in struct ast_scope.
+ */
 struct ast_node {
 	struct ast_node		*next;		/* next statement in the scope */
 	struct ast_node		*parent;	/* enclosing scope, include or file */
 	struct loc		 loc;		/* option name / keyword */
-	const char		*name;		/* as spelled; NULL for AST_FILE */
-	uint8_t			 kind;		/* enum ast_kind */
-	uint8_t			 flags;		/* AST_F_* */
+	const char		*name;		/* as spelled, NUL-terminated;
+						   NULL for AST_FILE */
 	/*
 	 * OPTION: the value.  SCOPE: the instance name (WORD or STRING) or
 	 * NULL.  INCLUDE: the path argument.  FILE: NULL.
@@ -63,9 +78,23 @@ struct ast_node {
 	 * with --no-includes or when the include failed).  FILE: statements.
 	 */
 	struct ast_node		*children;
-	struct ast_value	*legacy_name;	/* SCOPE with AST_F_LEGACY: 2nd name */
-	struct loc		 end;		/* SCOPE: the closing brace */
+	uint8_t			 kind;		/* enum ast_kind */
+	uint8_t			 flags;		/* AST_F_* */
+	uint32_t		 name_len;	/* strlen(name) */
 };
+
+/* An AST_SCOPE node is allocated as this. */
+struct ast_scope {
+	struct ast_node		 node;
+	struct loc		 end;		/* the closing brace */
+	struct ast_value	*legacy_name;	/* AST_F_LEGACY: the 2nd name */
+};
+
+/* The key of a dictionary entry; NULL if v is not one.  Borrowed. */
+const struct ast_value *ast_value_key(const struct ast_value *);
+
+/* The closing brace of an AST_SCOPE node; NULL for other kinds. */
+const struct loc *ast_scope_end(const struct ast_node *);
 
 /* "word", "string", "list", "dictionary". */
 const char *ast_vkind_name(enum ast_vkind);

@@ -107,18 +107,32 @@ cfg_quote(char *buf, size_t size, const char *s, size_t n)
 	buf[o] = '\0';
 }
 
+/*
+ * The builders below keep token text where it is (the input buffer, which
+ * the session keeps, or a decoded string in the arena): cfg_terminate()
+ * writes the NULs once the file is parsed.  Until then a name or a string
+ * is not NUL-terminated; use its length.
+ */
 struct ast_node *
 cfg_node(struct parser *p, int kind, const struct tok *t, const struct loc *l)
 {
 	struct ast_node *n;
 
-	if ((n = arena_alloc(&p->cfg->arena, sizeof(*n))) == NULL ||
-	    (n->name = arena_strndup(&p->cfg->arena, t->s, t->len)) == NULL) {
+	if ((n = arena_alloc(&p->cfg->arena, kind == AST_SCOPE ?
+	    sizeof(struct ast_scope) : sizeof(*n))) == NULL) {
 		cfg_oom(p);
 		return NULL;
 	}
-	n->kind = (uint8_t)kind;
-	n->loc = *l;
+	*n = (struct ast_node){
+		.loc = *l,
+		.name = t->s,
+		.name_len = t->len,
+		.kind = (uint8_t)kind,
+	};
+	if (kind == AST_SCOPE) {
+		((struct ast_scope *)(void *)n)->end = *l;
+		((struct ast_scope *)(void *)n)->legacy_name = NULL;
+	}
 	return n;
 }
 
@@ -128,14 +142,16 @@ cfg_scalar(struct parser *p, int kind, const struct tok *t,
 {
 	struct ast_value *v;
 
-	if ((v = arena_alloc(&p->cfg->arena, sizeof(*v))) == NULL ||
-	    (v->u.str = arena_strndup(&p->cfg->arena, t->s, t->len)) == NULL) {
+	if ((v = arena_alloc(&p->cfg->arena, sizeof(*v))) == NULL) {
 		cfg_oom(p);
 		return NULL;
 	}
-	v->kind = (uint8_t)kind;
-	v->loc = *l;
-	v->len = t->len;
+	*v = (struct ast_value){
+		.loc = *l,
+		.kind = (uint8_t)kind,
+		.len = t->len,
+		.u.str = t->s,
+	};
 	return v;
 }
 
@@ -149,12 +165,35 @@ cfg_compound(struct parser *p, int kind, struct ast_value *items,
 		cfg_oom(p);
 		return NULL;
 	}
-	v->kind = (uint8_t)kind;
-	v->loc = *l;
-	v->u.items = items;
+	*v = (struct ast_value){
+		.loc = *l,
+		.kind = (uint8_t)kind,
+		.u.items = items,
+	};
 	for (i = items; i != NULL; i = i->next)
 		v->len++;
 	return v;
+}
+
+/*
+ * A dictionary entry: `val` with its key.  Entries are rare, so the value
+ * is copied into a larger struct rather than every value carrying a key.
+ */
+struct ast_value *
+cfg_entry(struct parser *p, struct ast_value *key, struct ast_value *val)
+{
+	struct ast_entry *e;
+
+	if (key == NULL || val == NULL)
+		return val;
+	if ((e = arena_alloc(&p->cfg->arena, sizeof(*e))) == NULL) {
+		cfg_oom(p);
+		return NULL;
+	}
+	e->value = *val;
+	e->value.flags |= AST_VF_ENTRY;
+	e->key = key;
+	return &e->value;
 }
 
 /*
@@ -163,36 +202,106 @@ cfg_compound(struct parser *p, int kind, struct ast_value *items,
  * (after its directory) and the third the instance.
  */
 void
-cfg_legacy_module(struct parser *p, const struct ast_node *n,
-    const struct loc *l)
+cfg_legacy_module(struct parser *p, struct ast_node *n,
+    struct ast_value *path, const struct loc *l)
 {
-	const struct ast_value *path = n->legacy_name, *inst = n->value;
+	const struct ast_value *inst = n->value;
 	const char *mod, *sl;
 	char head[256], q[256];
-	int len;
+	int len, mlen;
 
+	n->flags |= AST_F_LEGACY;
+	((struct ast_scope *)(void *)n)->legacy_name = path;
 	if (path == NULL || inst == NULL)
 		return;
-	len = snprintf(head, sizeof(head), "%s %s %s", n->name, path->u.str,
-	    inst->u.str);
+	len = snprintf(head, sizeof(head), "%.*s %.*s %.*s", (int)n->name_len,
+	    n->name, (int)path->len, path->u.str, (int)inst->len, inst->u.str);
 	if (len < 0)
 		return;
 	cfg_quote(q, sizeof(q), head, strlen(head));
-	mod = (sl = strrchr(path->u.str, '/')) != NULL && sl[1] != '\0' ?
-	    sl + 1 : path->u.str;
+	/* The module is the last part of the path: "logging/ec_logger". */
+	mod = path->u.str;
+	mlen = (int)path->len;
+	for (sl = path->u.str; sl < path->u.str + path->len - 1; sl++)
+		if (*sl == '/') {
+			mod = sl + 1;
+			mlen = (int)(path->u.str + path->len - mod);
+		}
 	cfg_error(p, "legacy-syntax", l, "%s is Momentum 2.x module syntax; "
-	    "Momentum 4 declares the module as \"%s { ... }\", or "
-	    "\"%s NAME { ... }\" for an instance", q, mod, mod);
+	    "Momentum 4 declares the module as \"%.*s { ... }\", or "
+	    "\"%.*s NAME { ... }\" for an instance", q, mlen, mod, mlen, mod);
 }
 
 void
-cfg_scope_body(struct ast_node *scope, struct ast_node *body)
+cfg_scope_body(struct ast_node *scope, struct ast_node *body,
+    const struct loc *end)
 {
 	struct ast_node *c;
 
 	scope->children = body;
+	((struct ast_scope *)(void *)scope)->end = *end;
 	for (c = body; c != NULL; c = c->next)
 		c->parent = scope;
+}
+
+/* NUL-terminate the text of v (and of its key and items). */
+static void
+terminate_value(struct ast_value *v)
+{
+	struct ast_entry *e;
+	struct ast_value *i;
+
+	if (v->flags & AST_VF_ENTRY) {
+		e = (struct ast_entry *)(void *)v;
+		if (e->key != NULL)
+			terminate_value(e->key);
+	}
+	if (v->kind == AST_V_WORD || v->kind == AST_V_STRING)
+		((char *)(uintptr_t)v->u.str)[v->len] = '\0';
+	else
+		for (i = v->u.items; i != NULL; i = i->next)
+			terminate_value(i);
+}
+
+/*
+ * Write the NUL after every name and string of a parsed file.  The byte
+ * after a token is a delimiter, white space or one of the two NULs after
+ * the buffer; the lexer is done with it.  Included files were terminated
+ * when they were parsed.
+ */
+static void
+cfg_terminate(struct ast_node *n)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->name != NULL)
+			((char *)(uintptr_t)n->name)[n->name_len] = '\0';
+		if (n->value != NULL)
+			terminate_value(n->value);
+		if (n->kind == AST_SCOPE) {
+			if (((struct ast_scope *)(void *)n)->legacy_name != NULL)
+				terminate_value(((struct ast_scope *)(void *)n)->
+				    legacy_name);
+			cfg_terminate(n->children);
+		}
+	}
+}
+
+/* The session keeps every input buffer: the tree points into them. */
+static int
+keep_buffer(struct cfg *c, char *buf)
+{
+	char **nb;
+	size_t ncap;
+
+	if (c->nbufs == c->capbufs) {
+		ncap = c->capbufs ? c->capbufs * 2 : 8;
+		if ((nb = realloc(c->bufs, ncap * sizeof(*nb))) == NULL)
+			return -1;
+		c->bufs = nb;
+		c->capbufs = ncap;
+	}
+	c->bufs[c->nbufs++] = buf;
+	return 0;
 }
 
 /* Failures of read_file() that have no errno value. */
@@ -298,7 +407,11 @@ out:
 	return err;
 }
 
-/* Parse buf[0..len) (two NULs follow it) as `file`; returns the statements. */
+/*
+ * Parse buf[0..len) (two NULs follow it) as `file`; returns its AST_FILE
+ * node, or NULL when out of memory.  Takes ownership of buf (the session
+ * keeps it: the tree points into it).
+ */
 static struct ast_node *
 parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
     unsigned base_depth)
@@ -308,6 +421,12 @@ parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
 	unsigned slots;
 
 	memset(&p, 0, sizeof(p));
+	if (keep_buffer(c, buf) == -1) {
+		free(buf);
+		p.cfg = c;
+		cfg_oom(&p);
+		return NULL;
+	}
 	p.cfg = c;
 	p.file = file;
 	p.buf = buf;
@@ -330,15 +449,17 @@ parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
 	/* 1: syntax error not recovered; 2: memory exhausted (bison stack). */
 	if (cfg_run(&p) == 2)
 		cfg_oom(&p);
+	cfg_terminate(p.result);
 	if ((fn = arena_alloc(&c->arena, sizeof(*fn))) == NULL) {
 		cfg_oom(&p);
 		goto out;
 	}
-	fn->kind = AST_FILE;
-	fn->loc.file = file;
-	fn->loc.line = fn->loc.col = 1;
-	fn->loc.len = (uint32_t)len;
-	fn->children = p.result;
+	*fn = (struct ast_node){
+		.loc = { .file = file, .line = 1, .col = 1,
+		    .len = (uint32_t)len },
+		.kind = AST_FILE,
+		.children = p.result,
+	};
 	for (s = p.result; s != NULL; s = s->next)
 		s->parent = fn;
 out:
@@ -355,14 +476,17 @@ new_file(struct cfg *c, const char *path, const struct loc_file *parent,
 {
 	struct loc_file *f;
 
-	if ((f = arena_alloc(&c->arena, sizeof(*f))) == NULL ||
-	    (f->path = arena_strndup(&c->arena, path, strlen(path))) == NULL)
+	const char *copy;
+
+	if ((copy = arena_strndup(&c->arena, path, strlen(path))) == NULL ||
+	    (f = arena_alloc(&c->arena, sizeof(*f))) == NULL)
 		return NULL;
-	f->parent = parent;
-	if (at != NULL) {
-		f->parent_line = at->line;
-		f->parent_col = at->col;
-	}
+	*f = (struct loc_file){
+		.path = copy,
+		.parent = parent,
+		.parent_line = at != NULL ? at->line : 0,
+		.parent_col = at != NULL ? at->col : 0,
+	};
 	return f;
 }
 
@@ -425,7 +549,6 @@ cfg_parse_file(const char *path, const struct cfg_opts *o, struct diag *d)
 	c->stack[0].ino = st.st_ino;
 	c->nstack = 1;
 	c->root = parse_buffer(c, file, buf, len, 0);
-	free(buf);
 	if (c->root == NULL) {
 		cfg_free(c);
 		return NULL;
@@ -459,7 +582,6 @@ cfg_parse_mem(const char *name, const void *data, size_t len,
 	memcpy(buf, data, len);
 	buf[len] = buf[len + 1] = '\0';
 	c->root = parse_buffer(c, file, buf, len, 0);
-	free(buf);
 	if (c->root == NULL) {
 		cfg_free(c);
 		return NULL;
@@ -470,8 +592,13 @@ cfg_parse_mem(const char *name, const void *data, size_t len,
 void
 cfg_free(struct cfg *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; i < c->nbufs; i++)
+		free(c->bufs[i]);
+	free(c->bufs);
 	arena_fini(&c->arena);
 	free(c);
 }
@@ -551,7 +678,7 @@ include_cycle(struct parser *p, const struct ast_node *inc, const char *path,
     unsigned from)
 {
 	const struct loc_file *f, *chain[CFG_MAX_INCLUDE_DEPTH + 2];
-	char buf[1024], q[96];
+	char buf[4096], q[1024];
 	size_t o = 0, len;
 	unsigned n = 0, i;
 
@@ -623,7 +750,6 @@ include_one(struct parser *p, struct ast_node *inc, const char *path,
 	c->nstack++;
 	fn = parse_buffer(c, file, buf, len, p->depth);
 	c->nstack--;
-	free(buf);
 	if (fn == NULL)
 		return;
 	fn->parent = inc;
@@ -640,7 +766,7 @@ void
 cfg_include(struct parser *p, struct ast_node *inc)
 {
 	struct ast_node **tail = &inc->children;
-	const char *why;
+	const char *why, *arg;
 	char *path, **names = NULL, *full;
 	struct dirent *de;
 	struct stat st;
@@ -651,14 +777,20 @@ cfg_include(struct parser *p, struct ast_node *inc)
 		return;
 	if (inc->value->kind != AST_V_WORD && inc->value->kind != AST_V_STRING)
 		return;
+	/* The tree's text is NUL-terminated only after the parse. */
+	if ((arg = arena_strndup(&p->cfg->arena, inc->value->u.str,
+	    inc->value->len)) == NULL) {
+		cfg_oom(p);
+		return;
+	}
+	inc->value->u.str = arg;
 	inc->flags |= AST_F_RESOLVED;
-	if ((path = include_path(p->file->path, inc->value->u.str, &why)) ==
-	    NULL) {
+	if ((path = include_path(p->file->path, arg, &why)) == NULL) {
 		if (why == NULL)
 			cfg_oom(p);
 		else
 			cfg_error(p, "include", &inc->value->loc,
-			    "cannot include \"%s\": %s", inc->value->u.str, why);
+			    "cannot include \"%s\": %s", arg, why);
 		return;
 	}
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -37,6 +37,9 @@ struct cfg {
 		ino_t		 ino;
 	}			 stack[CFG_MAX_INCLUDE_DEPTH + 2];
 	unsigned		 nstack;
+	/* Input buffers, kept for the tree's text (freed by cfg_free). */
+	char			**bufs;
+	size_t			 nbufs, capbufs;
 };
 
 /* A token's text as the lexer hands it to the grammar. */
@@ -62,6 +65,7 @@ struct parser {
 	struct loc		 comment_start;
 	/* A string or comment ran to the end of the file (reported). */
 	int			 unterminated;
+	struct loc		 multiline_string; /* the last one, for notes */
 	/* Error recovery: emit SYNC before the next token that starts a line. */
 	int			 recovering;
 	uint32_t		 prev_line;	/* line of the previous token */
@@ -69,11 +73,16 @@ struct parser {
 	int			 stash_tok;
 	struct tok		 stash_text;
 	struct loc		 stash_loc;
+	unsigned		 stash_depth;
+	/* Nesting after the last token given to the grammar, and at the
+	 * last syntax error (recovery skips blocks opened after it). */
+	unsigned		 cur_depth, err_depth;
 	/* Read-ahead of one line, to recognise documentation elisions. */
 	struct {
 		int		 tok;
 		struct tok	 text;
 		struct loc	 loc;
+		unsigned	 depth;
 	}			 q[CFG_LINE_QUEUE];
 	unsigned		 qhead, qlen;
 	uint32_t		 raw_prev_line;	/* line of the last raw token */
@@ -85,6 +94,8 @@ struct parser {
 	struct tok		 prev_text;	/* the token before it */
 	struct loc		 prev_loc;
 	int			 prev_tok;
+	int			 pprev_tok;	/* and the one before that */
+	struct loc		 pprev_loc;
 	/* The file's statements, set by the grammar's start rule. */
 	struct ast_node		*result;
 };
@@ -96,10 +107,13 @@ struct ast_value *cfg_scalar(struct parser *, int kind, const struct tok *,
 		    const struct loc *);
 struct ast_value *cfg_compound(struct parser *, int kind,
 		    struct ast_value *, const struct loc *);
-void		  cfg_scope_body(struct ast_node *, struct ast_node *);
+struct ast_value *cfg_entry(struct parser *, struct ast_value *key,
+		    struct ast_value *);
+void		  cfg_scope_body(struct ast_node *, struct ast_node *,
+		    const struct loc *end);
 void		  cfg_include(struct parser *, struct ast_node *);
-void		  cfg_legacy_module(struct parser *, const struct ast_node *,
-		    const struct loc *);
+void		  cfg_legacy_module(struct parser *, struct ast_node *,
+		    struct ast_value *, const struct loc *);
 void		  cfg_oom(struct parser *);
 
 /* Findings from parser code: error with id, at loc. */

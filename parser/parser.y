@@ -7,6 +7,9 @@
  * syntax error the token wrapper (cfg_yylex) inserts a SYNC token before the
  * next token that starts a line, and `stmt: error SYNC` resumes there; a
  * "}" on the same line also ends recovery (`scope: ... stmts error '}'`).
+ * Blocks that the bad line opened are skipped whole (to their matching
+ * close), so one bad line gives one error and its "}" does not end the
+ * enclosing scope.
  */
 %code requires {
 #include "cfg_int.h"
@@ -116,21 +119,22 @@ stmt	: word "=" value	{ $$ = NODE(AST_OPTION, $1, @1); if ($$) $$->value = $3; }
 	| error SYNC		{ $$ = NULL; yyerrok; }
 	;
 
-scope	: word "{" stmts "}"	{ $$ = NODE(AST_SCOPE, $1, @1); if ($$) { cfg_scope_body($$, $3.first); $$->end = @4; } }
-	| word "=" "{" stmts "}" { $$ = NODE(AST_SCOPE, $1, @1); if ($$) { cfg_scope_body($$, $4.first); $$->end = @5; } }
+scope	: word "{" stmts "}"	{ $$ = NODE(AST_SCOPE, $1, @1); if ($$) cfg_scope_body($$, $3.first, &@4); }
+	| word "=" "{" stmts "}" { $$ = NODE(AST_SCOPE, $1, @1); if ($$) cfg_scope_body($$, $4.first, &@5); }
 	| word name_value "{" stmts "}" {
 				$$ = NODE(AST_SCOPE, $1, @1);
-				if ($$) { $$->value = $2; cfg_scope_body($$, $4.first); $$->end = @5; }
+				if ($$) { $$->value = $2; cfg_scope_body($$, $4.first, &@5); }
+				}
+	| word name_value "=" "{" stmts "}" {
+				$$ = NODE(AST_SCOPE, $1, @1);
+				if ($$) { $$->value = $2; cfg_scope_body($$, $5.first, &@6); }
 				}
 	| word name_value name_value legacy "{" stmts "}" {
 				$$ = NODE(AST_SCOPE, $1, @1);
 				if ($$) {
-					$$->flags |= AST_F_LEGACY;
 					$$->value = $3;
-					$$->legacy_name = $2;
-					cfg_scope_body($$, $6.first);
-					$$->end = @7;
-					cfg_legacy_module(p, $$, &@1);
+					cfg_scope_body($$, $6.first, &@7);
+					cfg_legacy_module(p, $$, $2, &@1);
 				}
 				}
 	| word "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
@@ -188,20 +192,20 @@ comma	: %empty
 entries	: %empty		{ $$.first = $$.last = NULL; }
 	| entries key "=" value comma {
 				$$ = $1;
-				if ($4 != NULL) {
-					$4->key = $2;
+				struct ast_value *e = cfg_entry(p, $2, $4);
+				if (e != NULL) {
 					if ($$.last != NULL)
-						$$.last->next = $4;
+						$$.last->next = e;
 					else
-						$$.first = $4;
-					$$.last = $4;
+						$$.first = e;
+					$$.last = e;
 				}
 				}
 	| entries key "[" entries "]" comma {
-				struct ast_value *d = cfg_compound(p, AST_V_DICT, $4.first, &@3);
+				struct ast_value *d = cfg_entry(p, $2,
+				    cfg_compound(p, AST_V_DICT, $4.first, &@3));
 				$$ = $1;
 				if (d != NULL) {
-					d->key = $2;
 					if ($$.last != NULL)
 						$$.last->next = d;
 					else
@@ -297,6 +301,7 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 	if (p->cfg->fatal || p->cfg->diag->truncated)
 		return 0;
 	p->recovering = 1;
+	p->err_depth = p->cur_depth;
 	/* The lexer has reported why the text ended early. */
 	if (tok == YYSYMBOL_YYEOF && p->unterminated)
 		return 0;
@@ -324,6 +329,22 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 		cfg_error(p, "syntax", &p->prev_loc, "documentation elision %s "
 		    "is not configuration (expected a statement after it, "
 		    "got %s)", q, got);
+		return 0;
+	}
+	/*
+	 * "name =" at the end of a line takes the next line's first word as
+	 * its value; the error then shows on that line.  Say what happened.
+	 */
+	if (p->prev_tok == WORD && p->pprev_tok == EQ &&
+	    p->prev_loc.line != p->pprev_loc.line &&
+	    (tok == YYSYMBOL_YYEOF || l->line == p->prev_loc.line)) {
+		struct loc at = p->pprev_loc;
+
+		at.col += at.len;
+		at.off += at.len;
+		at.len = 0;
+		cfg_error(p, "syntax", &at,
+		    "expected a value after \"=\", got end of line");
 		return 0;
 	}
 	n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
@@ -361,8 +382,9 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 		    i == 0 ? "" : (i == k - 1 ? " or " : ", "), names[i]);
 	}
 	after[0] = '\0';
+	/* Name the token before only if it is on the same line. */
 	if (p->prev_tok != 0 && p->prev_tok != SYNC &&
-	    p->prev_loc.line != 0) {
+	    (p->prev_loc.line == l->line || tok == YYSYMBOL_YYEOF)) {
 		char q[96];
 
 		if (p->prev_tok == STRING) {
@@ -389,9 +411,13 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 	return 0;
 }
 
-/* Read one token from the scanner. */
+/*
+ * Read one token from the scanner; *depth is the nesting of { ( [ after
+ * it (the lexer counts while it reads ahead of the grammar).
+ */
 static int
-raw_scan(struct parser *p, struct tok *text, struct loc *loc)
+raw_scan(struct parser *p, struct tok *text, struct loc *loc,
+    unsigned *depth)
 {
 	CFG_YYSTYPE v;
 	int tok;
@@ -417,18 +443,21 @@ raw_scan(struct parser *p, struct tok *text, struct loc *loc)
 		text->s = p->buf + loc->off;
 		text->len = loc->len;
 	}
+	*depth = p->nopen;
 	return tok;
 }
 
 /* Read one token from the line queue, or else the scanner. */
 static int
-raw_next(struct parser *p, struct tok *text, struct loc *loc)
+raw_next(struct parser *p, struct tok *text, struct loc *loc,
+    unsigned *depth)
 {
 	int tok;
 
 	if (p->qlen == 0)
-		return raw_scan(p, text, loc);
+		return raw_scan(p, text, loc, depth);
 	tok = p->q[p->qhead].tok;
+	*depth = p->q[p->qhead].depth;
 	*text = p->q[p->qhead].text;
 	*loc = p->q[p->qhead].loc;
 	p->qhead = (p->qhead + 1) % CFG_LINE_QUEUE;
@@ -439,20 +468,24 @@ raw_next(struct parser *p, struct tok *text, struct loc *loc)
 static int
 has_ellipsis(const struct tok *t)
 {
-	uint32_t i;
+	const char *d = t->s, *end = t->s + t->len;
 
-	for (i = 0; i + 2 < t->len; i++)
-		if (t->s[i] == '.' && t->s[i + 1] == '.' && t->s[i + 2] == '.')
+	while (end - d >= 3 && (d = memchr(d, '.', (size_t)(end - d - 2))) !=
+	    NULL) {
+		if (d[1] == '.' && d[2] == '.')
 			return 1;
+		d++;
+	}
 	return 0;
 }
 
 static void
 queue_push(struct parser *p, int tok, const struct tok *text,
-    const struct loc *loc)
+    const struct loc *loc, unsigned depth)
 {
 	unsigned i = (p->qhead + p->qlen) % CFG_LINE_QUEUE;
 
+	p->q[i].depth = depth;
 	p->q[i].tok = tok;
 	p->q[i].text = *text;
 	p->q[i].loc = *loc;
@@ -468,14 +501,16 @@ queue_push(struct parser *p, int tok, const struct tok *text,
  * skipped with a warning, anywhere else it is an error.
  */
 static int
-next_token(struct parser *p, struct tok *text, struct loc *loc)
+next_token(struct parser *p, struct tok *text, struct loc *loc,
+    unsigned *depth)
 {
 	struct tok t;
 	struct loc l, end;
-	unsigned n = 1, i;
+	unsigned n = 1, i, d;
 	int tok, ell, k;
 
-	tok = raw_next(p, text, loc);
+	/* Words do not change the nesting: *depth holds for an elision too. */
+	tok = raw_next(p, text, loc, depth);
 	if (tok != WORD || loc->line == p->raw_prev_line) {
 		p->raw_prev_line = loc->line;
 		return tok;
@@ -485,8 +520,8 @@ next_token(struct parser *p, struct tok *text, struct loc *loc)
 	end = *loc;
 	/* Read the rest of the line; stop at anything but a bare word. */
 	for (;;) {
-		k = raw_scan(p, &t, &l);
-		queue_push(p, k, &t, &l);
+		k = raw_scan(p, &t, &l, &d);
+		queue_push(p, k, &t, &l, d);
 		if (k != WORD || l.line != loc->line || p->qlen ==
 		    CFG_LINE_QUEUE - 1)
 			break;
@@ -530,18 +565,35 @@ static int
 cfg_yylex(CFG_YYSTYPE *lval, CFG_YYLTYPE *lloc, struct parser *p)
 {
 	struct tok text;
+	unsigned depth;
 	int tok, first;
 
 	if (p->have_stash) {
 		p->have_stash = 0;
 		lval->tok = p->stash_text;
 		*lloc = p->stash_loc;
+		p->cur_depth = p->stash_depth;
 		return p->stash_tok;
 	}
-	tok = next_token(p, &text, lloc);
+	tok = next_token(p, &text, lloc, &depth);
 	/* Never before end of file: recovery there must end the parse. */
 	first = tok != 0 && lloc->line != p->prev_line;
+	if (p->recovering && first && p->cur_depth > p->err_depth) {
+		/*
+		 * The bad line opened blocks that the grammar never saw:
+		 * skip them whole, up to and including the matching close,
+		 * or their "}" would end the enclosing scope.
+		 */
+		while (tok != 0 && depth > p->err_depth)
+			tok = next_token(p, &text, lloc, &depth);
+		if (tok != 0)
+			tok = next_token(p, &text, lloc, &depth);
+		first = tok != 0;
+	}
+	p->cur_depth = depth;
 	p->prev_line = lloc->line;
+	p->pprev_tok = p->prev_tok;
+	p->pprev_loc = p->prev_loc;
 	p->prev_tok = p->last_tok;
 	p->prev_text = p->last_text;
 	p->prev_loc = p->last_loc;
@@ -555,6 +607,8 @@ cfg_yylex(CFG_YYSTYPE *lval, CFG_YYLTYPE *lloc, struct parser *p)
 		p->stash_tok = tok;
 		p->stash_text = text;
 		p->stash_loc = *lloc;
+		p->stash_depth = depth;
+		p->prev_tok = SYNC;
 		lloc->len = 0;
 		return SYNC;
 	}

@@ -1575,3 +1575,232 @@ tls_check_policy(struct tls_checker *tc, const struct tls_policy *p,
 		    p->tls13_suites, p->tls13_loc, d));
 	return rc ? -1 : total;
 }
+
+/*
+ * Connections: the neutral wrapper over each backend's connection slots.
+ * Verification policy is not here either: tls_conn_info() reports the
+ * facts, the caller decides (tls.h).
+ */
+struct tls_ctx {
+	const struct tls_backend *be;
+	enum tls_engine		 engine;
+	void			*priv;
+};
+
+struct tls_conn {
+	struct tls_ctx		*ctx;
+	void			*priv;		/* be->conn_size bytes */
+	int			 done;		/* handshake completed */
+	int			 have_names;
+	struct tls_names	 names;
+	char			 why[512];
+};
+
+void
+tls_names_fini(struct tls_names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->ndns; i++)
+		free(nm->dns[i]);
+	free(nm->dns);
+	free(nm->cn);
+	memset(nm, 0, sizeof(*nm));
+}
+
+int
+tls_names_add(struct tls_names *nm, const char *s, size_t len)
+{
+	char **v, *c;
+
+	if ((c = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	if ((v = realloc(nm->dns, (nm->ndns + 1) * sizeof(*v))) == NULL) {
+		free(c);
+		return -1;
+	}
+	nm->dns = v;
+	nm->dns[nm->ndns++] = c;
+	return 0;
+}
+
+struct tls_ctx *
+tls_client_new(const struct tls_client_config *cf, char *why, size_t whylen)
+{
+	const struct tls_backend *be;
+	struct tls_ctx *ctx;
+
+	if ((be = backend_get(cf->engine)) == NULL || be->ctx_new == NULL) {
+		snprintf(why, whylen, "TLS engine \"%s\" is not available",
+		    tls_engine_name(cf->engine));
+		return NULL;
+	}
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	ctx->be = be;
+	ctx->engine = cf->engine;
+	if ((ctx->priv = be->ctx_new(cf, why, whylen)) == NULL) {
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+void
+tls_ctx_free(struct tls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	ctx->be->ctx_free(ctx->priv);
+	free(ctx);
+}
+
+enum tls_engine
+tls_ctx_engine(const struct tls_ctx *ctx)
+{
+	return ctx->engine;
+}
+
+struct tls_conn *
+tls_conn_new(struct tls_ctx *ctx, int fd, const char *sni, char *why,
+    size_t whylen)
+{
+	struct tls_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->priv = calloc(1, ctx->be->conn_size)) == NULL) {
+		free(c);
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	c->ctx = ctx;
+	if (ctx->be->conn_init(c->priv, ctx->priv, fd, sni, why,
+	    whylen) == -1) {
+		ctx->be->conn_fini(c->priv);
+		free(c->priv);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+tls_conn_free(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	c->ctx->be->conn_fini(c->priv);
+	free(c->priv);
+	tls_names_fini(&c->names);
+	free(c);
+}
+
+enum tls_result
+tls_handshake(struct tls_conn *c)
+{
+	enum tls_result r;
+
+	r = c->ctx->be->handshake(c->priv, c->why, sizeof(c->why));
+	if (r == TLS_OK)
+		c->done = 1;
+	return r;
+}
+
+enum tls_result
+tls_read(struct tls_conn *c, void *buf, size_t len, size_t *n)
+{
+	*n = 0;
+	return c->ctx->be->read(c->priv, buf, len, n, c->why, sizeof(c->why));
+}
+
+enum tls_result
+tls_write(struct tls_conn *c, const void *buf, size_t len, size_t *n)
+{
+	*n = 0;
+	return c->ctx->be->write(c->priv, buf, len, n, c->why,
+	    sizeof(c->why));
+}
+
+enum tls_result
+tls_close(struct tls_conn *c)
+{
+	return c->ctx->be->close(c->priv);
+}
+
+const char *
+tls_conn_error(const struct tls_conn *c)
+{
+	return c->why[0] != '\0' ? c->why : "unknown TLS error";
+}
+
+int
+tls_conn_info(struct tls_conn *c, struct tls_conn_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (!c->done)
+		return -1;
+	tls_names_fini(&c->names);
+	if (c->ctx->be->peer(c->priv, c->ctx->priv, info, &c->names) == -1)
+		return -1;
+	c->have_names = 1;
+	return 0;
+}
+
+/* Length of s without one trailing dot. */
+static size_t
+name_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '.' ? n - 1 : n;
+}
+
+int
+tls_name_match(const char *pattern, const char *host)
+{
+	size_t pl = name_len(pattern), hl = name_len(host), i, dots;
+	const char *hdot;
+
+	if (pl == 0 || hl == 0)
+		return 0;
+	if (pl >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+		/* The rest must have at least two labels ("*.com" never). */
+		for (i = 2, dots = 0; i < pl; i++)
+			if (pattern[i] == '.')
+				dots++;
+		if (dots == 0 || memchr(pattern + 1, '*', pl - 1) != NULL)
+			return 0;
+		/* The wildcard stands for exactly one non-empty label. */
+		if ((hdot = memchr(host, '.', hl)) == NULL || hdot == host)
+			return 0;
+		return (size_t)(host + hl - hdot) == pl - 1 &&
+		    strncasecmp(hdot, pattern + 1, pl - 1) == 0;
+	}
+	/* No other wildcard form is honoured (RFC 6125 6.4.3). */
+	if (memchr(pattern, '*', pl) != NULL)
+		return 0;
+	return pl == hl && strncasecmp(pattern, host, pl) == 0;
+}
+
+int
+tls_conn_match_name(struct tls_conn *c, const char *host)
+{
+	struct tls_conn_info info;
+	size_t i;
+
+	if (!c->have_names && tls_conn_info(c, &info) == -1)
+		return 0;
+	if (host == NULL || *host == '\0')
+		return 0;
+	if (c->names.ndns > 0) {
+		for (i = 0; i < c->names.ndns; i++)
+			if (tls_name_match(c->names.dns[i], host))
+				return 1;
+		return 0;
+	}
+	return c->names.cn != NULL && tls_name_match(c->names.cn, host);
+}

@@ -214,4 +214,107 @@ int	tls_file_sha256(struct tls_checker *, enum tls_engine,
 /* Release the backends' global state (optional, at exit). */
 void	tls_global_fini(void);
 
+/*
+ * Connections (the delivery runtime).  A client context holds what every
+ * connection of one policy shares (certificate and key, trust anchors,
+ * protocol and cipher settings in the engine's dialect); a connection runs
+ * TLS over a connected, non-blocking socket the caller owns.  Calls never
+ * block: they return TLS_WANT_READ or TLS_WANT_WRITE and the caller polls
+ * the socket and calls again with the same arguments.
+ *
+ * Verification is decided here, not by the library: the handshake never
+ * fails because of the peer's certificate; tls_conn_info() reports whether
+ * the chain verifies against the context's CA file (tls_ca) and
+ * tls_conn_match_name() checks the peer's names, so every tls_verify mode
+ * (including `optional`, which only logs) is the caller's decision and both
+ * engines apply the same name rules.
+ */
+enum tls_result {
+	TLS_OK = 0,
+	TLS_WANT_READ,
+	TLS_WANT_WRITE,
+	TLS_EOF,		/* the peer closed the connection */
+	TLS_ERROR		/* tls_conn_error() says why */
+};
+
+struct tls_client_config {
+	enum tls_engine	 engine;
+	const char	*cert;		/* client certificate chain (PEM; may
+					   hold the key), NULL: none */
+	const char	*key;		/* NULL: the key is in cert */
+	const char	*ca;		/* trust anchors (tls_ca), NULL: none */
+	unsigned int	 protocols;	/* TLS_PROTO_* set; OpenSSL only (the
+					   GnuTLS priority string carries the
+					   versions); 0: the library default */
+	const char	*ciphers;	/* OpenSSL cipher list or GnuTLS
+					   priority string; NULL: default */
+	const char	*tls13_suites;	/* OpenSSL only; NULL: default */
+};
+
+struct tls_ctx;
+struct tls_conn;
+
+/*
+ * A client context.  Returns a new context; free with tls_ctx_free().
+ * NULL on failure with a reason prefixed by the backend's name in why
+ * ("openssl: cannot load certificate ...").  Borrows nothing after return.
+ */
+struct tls_ctx *tls_client_new(const struct tls_client_config *,
+	    char *why, size_t whylen);
+void	tls_ctx_free(struct tls_ctx *);
+/* The engine of a context. */
+enum tls_engine tls_ctx_engine(const struct tls_ctx *);
+
+/*
+ * A connection on socket fd (borrowed: the caller closes it after
+ * tls_conn_free()).  sni (may be NULL; an IP literal is not sent) is the
+ * server name indication.  Returns a new connection; free with
+ * tls_conn_free(); NULL with why set on failure.  The context must outlive
+ * the connection.
+ */
+struct tls_conn *tls_conn_new(struct tls_ctx *, int fd, const char *sni,
+	    char *why, size_t whylen);
+void	tls_conn_free(struct tls_conn *);
+
+enum tls_result tls_handshake(struct tls_conn *);
+/* *n receives the bytes read or written on TLS_OK. */
+enum tls_result tls_read(struct tls_conn *, void *, size_t, size_t *n);
+enum tls_result tls_write(struct tls_conn *, const void *, size_t,
+	    size_t *n);
+/* Send close_notify (once; the peer's answer is not awaited). */
+enum tls_result tls_close(struct tls_conn *);
+/* The reason of the last TLS_ERROR ("gnutls: ..."); borrowed, never NULL. */
+const char *tls_conn_error(const struct tls_conn *);
+
+/* What a completed handshake established (the tls_macros values). */
+struct tls_conn_info {
+	char		 protocol[32];	/* "TLSv1.3" (OpenSSL), "TLS1.3" (GnuTLS) */
+	char		 cipher[128];	/* the library's suite name */
+	int		 algbits;
+	int		 usebits;
+	int		 peer_cert;	/* the peer sent a certificate */
+	int		 chain_ok;	/* it chains to the context's CA file
+					   and is valid now */
+	char		 chain_why[256]; /* when !chain_ok: why */
+	char		 subject[256];	/* peer certificate: CN, else the DN */
+	char		 issuer[256];	/* its issuer: CN, else the DN */
+};
+
+/* Fill *info after a successful handshake.  0, or -1 (no handshake). */
+int	tls_conn_info(struct tls_conn *, struct tls_conn_info *);
+
+/*
+ * Does the peer certificate name `host`?  RFC 6125: the subjectAltName
+ * dNSName entries when there is at least one, else the most specific
+ * subject CN; case-insensitive; a trailing dot ignored; a wildcard only as
+ * the whole left-most label ("*.example.com"), matching exactly one
+ * non-empty label, never in a public-suffix-like position of fewer than
+ * three labels ("*.com").  Returns 1 if matched, 0 if not (no certificate
+ * included).
+ */
+int	tls_conn_match_name(struct tls_conn *, const char *host);
+
+/* The RFC 6125 rule above on one presented identifier. */
+int	tls_name_match(const char *pattern, const char *host);
+
 #endif /* ECTLS_TLS_H */

@@ -390,10 +390,351 @@ gtls_check_ciphers(struct tls_sink *sk, const struct tls_str *s)
 	return 0;
 }
 
+/*
+ * Connections.  The handshake does not verify the peer (no verify
+ * function is installed); gtls_peer runs the chain check against the
+ * context's trust list and tls.c / the caller apply tls_verify.  The
+ * priority string is tls_ciphers as given (it carries the protocol
+ * versions; tls_protocols and tlsv13_ciphersuites mean nothing here, as in
+ * Momentum), else the library's default.
+ */
+struct gtls_ctx {
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;		/* NULL: gnutls_set_default_priority */
+	int		 have_ca;
+};
+
+struct gtls_conn {
+	gnutls_session_t s;
+	int		 inited;
+};
+
+static void
+gtls_ctx_free(void *p)
+{
+	struct gtls_ctx *gc = p;
+
+	if (gc == NULL)
+		return;
+	if (gc->prio != NULL)
+		gnutls_priority_deinit(gc->prio);
+	if (gc->cred != NULL)
+		gnutls_certificate_free_credentials(gc->cred);
+	free(gc);
+}
+
+static void *
+gtls_ctx_new(const struct tls_client_config *cf, char *why, size_t whylen)
+{
+	struct gtls_ctx *gc;
+	const char *err_pos = NULL;
+	int r;
+
+	if ((gc = calloc(1, sizeof(*gc))) == NULL) {
+		snprintf(why, whylen, "gnutls: out of memory");
+		return NULL;
+	}
+	if ((r = gnutls_certificate_allocate_credentials(&gc->cred)) < 0) {
+		snprintf(why, whylen, "gnutls: %s", gnutls_strerror(r));
+		goto fail;
+	}
+	if (cf->ciphers != NULL && (r = gnutls_priority_init(&gc->prio,
+	    cf->ciphers, &err_pos)) < 0) {
+		gc->prio = NULL;
+		snprintf(why, whylen, "gnutls: invalid priority string in "
+		    "tls_ciphers at \"%s\": %s", err_pos != NULL ? err_pos :
+		    "", gnutls_strerror(r));
+		goto fail;
+	}
+	if (cf->cert != NULL && (r = gnutls_certificate_set_x509_key_file2(
+	    gc->cred, cf->cert, cf->key != NULL ? cf->key : cf->cert,
+	    GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+		snprintf(why, whylen, "gnutls: cannot load tls_certificate "
+		    "and tls_key: %s", gnutls_strerror(r));
+		goto fail;
+	}
+	if (cf->ca != NULL) {
+		r = gnutls_certificate_set_x509_trust_file(gc->cred, cf->ca,
+		    GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			snprintf(why, whylen, "gnutls: cannot load tls_ca: %s",
+			    r == 0 ? "no certificate found" :
+			    gnutls_strerror(r));
+			goto fail;
+		}
+		gc->have_ca = 1;
+	}
+	return gc;
+fail:
+	gtls_ctx_free(gc);
+	return NULL;
+}
+
+/* Is s an IP literal (no SNI for those, RFC 6066 3)? */
+static int
+gtls_is_ip(const char *s)
+{
+	return strspn(s, "0123456789.") == strlen(s) ||
+	    strchr(s, ':') != NULL;
+}
+
+static int
+gtls_conn_init(void *p, void *ctxp, int fd, const char *sni, char *why,
+    size_t whylen)
+{
+	struct gtls_conn *c = p;
+	struct gtls_ctx *gc = ctxp;
+	int r;
+
+	if ((r = gnutls_init(&c->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0) {
+		snprintf(why, whylen, "gnutls: gnutls_init() failed: %s",
+		    gnutls_strerror(r));
+		return -1;
+	}
+	c->inited = 1;
+	r = gc->prio != NULL ? gnutls_priority_set(c->s, gc->prio) :
+	    gnutls_set_default_priority(c->s);
+	if (r < 0 || (r = gnutls_credentials_set(c->s, GNUTLS_CRD_CERTIFICATE,
+	    gc->cred)) < 0) {
+		snprintf(why, whylen, "gnutls: %s", gnutls_strerror(r));
+		return -1;
+	}
+	if (sni != NULL && *sni != '\0' && !gtls_is_ip(sni) &&
+	    (r = gnutls_server_name_set(c->s, GNUTLS_NAME_DNS, sni,
+	    strlen(sni))) < 0) {
+		snprintf(why, whylen, "gnutls: cannot set the server name: %s",
+		    gnutls_strerror(r));
+		return -1;
+	}
+	gnutls_transport_set_int(c->s, fd);
+	gnutls_handshake_set_timeout(c->s, 0);
+	return 0;
+}
+
+static void
+gtls_conn_fini(void *p)
+{
+	struct gtls_conn *c = p;
+
+	if (c->inited)
+		gnutls_deinit(c->s);
+	c->inited = 0;
+}
+
+/* Map a negative GnuTLS code. */
+static enum tls_result
+gtls_result(struct gtls_conn *c, int r, const char *what, char *why,
+    size_t whylen)
+{
+	if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+		return gnutls_record_get_direction(c->s) ? TLS_WANT_WRITE :
+		    TLS_WANT_READ;
+	if (r == GNUTLS_E_FATAL_ALERT_RECEIVED ||
+	    r == GNUTLS_E_WARNING_ALERT_RECEIVED)
+		snprintf(why, whylen, "gnutls: %s: %s (%s)", what,
+		    gnutls_strerror(r), gnutls_alert_get_name(
+		    gnutls_alert_get(c->s)));
+	else
+		snprintf(why, whylen, "gnutls: %s: %s", what,
+		    gnutls_strerror(r));
+	return TLS_ERROR;
+}
+
+static enum tls_result
+gtls_handshake(void *p, char *why, size_t whylen)
+{
+	struct gtls_conn *c = p;
+	int r;
+
+	for (;;) {
+		if ((r = gnutls_handshake(c->s)) == 0)
+			return TLS_OK;
+		/* A warning alert is not fatal: go on. */
+		if (r == GNUTLS_E_WARNING_ALERT_RECEIVED ||
+		    (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED &&
+		    !gnutls_error_is_fatal(r)))
+			continue;
+		return gtls_result(c, r, "handshake failed", why, whylen);
+	}
+}
+
+static enum tls_result
+gtls_read(void *p, void *buf, size_t len, size_t *n, char *why,
+    size_t whylen)
+{
+	struct gtls_conn *c = p;
+	ssize_t r;
+
+	for (;;) {
+		r = gnutls_record_recv(c->s, buf, len);
+		if (r > 0) {
+			*n = (size_t)r;
+			return TLS_OK;
+		}
+		if (r == 0)
+			return TLS_EOF;
+		if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED &&
+		    !gnutls_error_is_fatal((int)r))
+			continue;
+		return gtls_result(c, (int)r, "read failed", why, whylen);
+	}
+}
+
+static enum tls_result
+gtls_write(void *p, const void *buf, size_t len, size_t *n, char *why,
+    size_t whylen)
+{
+	struct gtls_conn *c = p;
+	ssize_t r;
+
+	r = gnutls_record_send(c->s, buf, len);
+	if (r >= 0) {
+		*n = (size_t)r;
+		return TLS_OK;
+	}
+	return gtls_result(c, (int)r, "write failed", why, whylen);
+}
+
+static enum tls_result
+gtls_close(void *p)
+{
+	struct gtls_conn *c = p;
+
+	return gnutls_bye(c->s, GNUTLS_SHUT_WR) < 0 ? TLS_ERROR : TLS_OK;
+}
+
+/* The last CN of a certificate's subject or issuer, else its DN. */
+static void
+gtls_name_short(gnutls_x509_crt_t crt, int issuer, char *buf, size_t len)
+{
+	char tmp[256];
+	size_t tl;
+	int i, r;
+	gnutls_datum_t d = { NULL, 0 };
+
+	buf[0] = '\0';
+	for (i = 0;; i++) {
+		tl = sizeof(tmp);
+		r = issuer ? gnutls_x509_crt_get_issuer_dn_by_oid(crt,
+		    GNUTLS_OID_X520_COMMON_NAME, (unsigned)i, 0, tmp, &tl) :
+		    gnutls_x509_crt_get_dn_by_oid(crt,
+		    GNUTLS_OID_X520_COMMON_NAME, (unsigned)i, 0, tmp, &tl);
+		if (r < 0)
+			break;
+		snprintf(buf, len, "%.*s", (int)tl, tmp);
+	}
+	if (buf[0] != '\0')
+		return;
+	r = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0) :
+	    gnutls_x509_crt_get_dn3(crt, &d, 0);
+	if (r >= 0 && d.data != NULL)
+		snprintf(buf, len, "%s", (char *)d.data);
+	gnutls_free(d.data);
+}
+
+static int
+gtls_peer(void *p, void *ctxp, struct tls_conn_info *info,
+    struct tls_names *names)
+{
+	struct gtls_conn *c = p;
+	struct gtls_ctx *gc = ctxp;
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t out = { NULL, 0 };
+	gnutls_cipher_algorithm_t ca;
+	unsigned int ncerts = 0, status = 0, i;
+	const char *v;
+	char san[512], cn[256];
+	size_t sl;
+	int r, rc = -1;
+
+	v = gnutls_protocol_get_name(gnutls_protocol_get_version(c->s));
+	snprintf(info->protocol, sizeof(info->protocol), "%s",
+	    v != NULL ? v : "unknown");
+	v = gnutls_ciphersuite_get(c->s);
+	snprintf(info->cipher, sizeof(info->cipher), "%s",
+	    v != NULL ? v : "unknown");
+	ca = gnutls_cipher_get(c->s);
+	info->algbits = info->usebits =
+	    (int)gnutls_cipher_get_key_size(ca) * 8;
+
+	certs = gnutls_certificate_get_peers(c->s, &ncerts);
+	if (certs == NULL || ncerts == 0) {
+		snprintf(info->chain_why, sizeof(info->chain_why),
+		    "no peer certificate");
+		return 0;
+	}
+	info->peer_cert = 1;
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	if ((r = gnutls_x509_crt_import(crt, &certs[0],
+	    GNUTLS_X509_FMT_DER)) < 0) {
+		info->peer_cert = 0;
+		snprintf(info->chain_why, sizeof(info->chain_why),
+		    "gnutls: cannot parse the peer certificate: %s",
+		    gnutls_strerror(r));
+		rc = 0;
+		goto out;
+	}
+	gtls_name_short(crt, 0, info->subject, sizeof(info->subject));
+	gtls_name_short(crt, 1, info->issuer, sizeof(info->issuer));
+	if (!gc->have_ca) {
+		snprintf(info->chain_why, sizeof(info->chain_why),
+		    "no tls_ca to verify against");
+	} else if ((r = gnutls_certificate_verify_peers2(c->s,
+	    &status)) < 0) {
+		snprintf(info->chain_why, sizeof(info->chain_why),
+		    "gnutls: %s", gnutls_strerror(r));
+	} else if (status != 0) {
+		if (gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &out, 0) >= 0 && out.data != NULL)
+			snprintf(info->chain_why, sizeof(info->chain_why),
+			    "gnutls: %s", (char *)out.data);
+		else
+			snprintf(info->chain_why, sizeof(info->chain_why),
+			    "gnutls: certificate not trusted");
+		gnutls_free(out.data);
+	} else {
+		info->chain_ok = 1;
+	}
+
+	for (i = 0;; i++) {
+		sl = sizeof(san) - 1;
+		r = gnutls_x509_crt_get_subject_alt_name(crt, i, san, &sl,
+		    NULL);
+		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (r == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;
+		if (r < 0)
+			break;
+		/* A name with an embedded NUL is never a match. */
+		if (r != GNUTLS_SAN_DNSNAME || memchr(san, '\0', sl) != NULL)
+			continue;
+		if (tls_names_add(names, san, sl) == -1)
+			goto out;
+	}
+	for (i = 0;; i++) {
+		sl = sizeof(cn);
+		if (gnutls_x509_crt_get_dn_by_oid(crt,
+		    GNUTLS_OID_X520_COMMON_NAME, i, 0, cn, &sl) < 0)
+			break;
+		if (memchr(cn, '\0', sl) != NULL)
+			continue;
+		free(names->cn);
+		if ((names->cn = tls_strdup(cn)) == NULL)
+			goto out;
+	}
+	rc = 0;
+out:
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
 const struct tls_backend tls_backend_gnutls = {
 	.name = "gnutls",
 	.supports = TLS_SUPP_PRIORITY,
-	.conn_size = 0,
+	.conn_size = sizeof(struct gtls_conn),
 	.global_init = gtls_global_init,
 	.global_fini = gtls_global_fini,
 	.load_certs = gtls_load_certs,
@@ -405,4 +746,13 @@ const struct tls_backend tls_backend_gnutls = {
 	.check_ciphers = gtls_check_ciphers,
 	.check_tls13_suites = NULL,
 	.curve_known = NULL,
+	.ctx_new = gtls_ctx_new,
+	.ctx_free = gtls_ctx_free,
+	.conn_init = gtls_conn_init,
+	.conn_fini = gtls_conn_fini,
+	.handshake = gtls_handshake,
+	.read = gtls_read,
+	.write = gtls_write,
+	.close = gtls_close,
+	.peer = gtls_peer,
 };

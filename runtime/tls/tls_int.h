@@ -80,6 +80,16 @@ struct tls_str {
 	const struct loc	*vloc;
 };
 
+/* The names a peer certificate presents (tls_conn_match_name). */
+struct tls_names {
+	char		**dns;		/* subjectAltName dNSName entries */
+	size_t		 ndns;
+	char		*cn;		/* the most specific subject CN, or NULL */
+};
+void	tls_names_fini(struct tls_names *);
+/* Append a dNSName (copied); -1 on ENOMEM. */
+int	tls_names_add(struct tls_names *, const char *, size_t);
+
 /* Capability bits (`supports`). */
 #define TLS_SUPP_OPENSSL_CIPHERS	0x01u	/* tls_ciphers as OpenSSL list */
 #define TLS_SUPP_PRIORITY		0x02u	/* tls_ciphers as GnuTLS priority */
@@ -136,6 +146,29 @@ struct tls_backend {
 			    const struct tls_str *);
 	/* One curve or group name known?  1 yes, 0 no. */
 	int		(*curve_known)(const char *);
+
+	/*
+	 * Connections (tls.h).  ctx_new returns the backend's context (NULL
+	 * with why on failure); conn_init sets up conn_size zeroed bytes of
+	 * private state; the other slots get that state.  Reasons go into
+	 * why (whylen bytes), prefixed with the backend's name.  peer fills
+	 * the facts of a completed handshake and the peer's names (every
+	 * string of *names malloc'ed); -1 only on ENOMEM or no handshake.
+	 */
+	void		*(*ctx_new)(const struct tls_client_config *,
+			    char *why, size_t whylen);
+	void		(*ctx_free)(void *);
+	int		(*conn_init)(void *conn, void *ctx, int fd,
+			    const char *sni, char *why, size_t whylen);
+	void		(*conn_fini)(void *conn);
+	enum tls_result	(*handshake)(void *conn, char *why, size_t whylen);
+	enum tls_result	(*read)(void *conn, void *, size_t, size_t *,
+			    char *why, size_t whylen);
+	enum tls_result	(*write)(void *conn, const void *, size_t, size_t *,
+			    char *why, size_t whylen);
+	enum tls_result	(*close)(void *conn);
+	int		(*peer)(void *conn, void *ctx, struct tls_conn_info *,
+			    struct tls_names *names);
 };
 
 #ifndef ECTLS_NO_OPENSSL

@@ -6,6 +6,7 @@
  * Statics are ossl_*.  Every libcrypto/libssl call is checked, and the error
  * queue is drained into the reason strings the checks turn into notes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -731,11 +732,383 @@ ossl_curve_known(const char *name)
 	return ok;
 }
 
+/*
+ * Connections.  Verification never fails the handshake (SSL_VERIFY_NONE):
+ * OpenSSL still verifies the chain and keeps the result, which ossl_peer
+ * reports; tls.c and the caller apply tls_verify.
+ */
+struct ossl_ctx {
+	SSL_CTX		*ctx;
+	int		 have_ca;
+};
+
+struct ossl_conn {
+	SSL		*ssl;
+};
+
+/* Reason for a failed call: the error queue, else a fallback. */
+static void
+ossl_why(char *why, size_t whylen, const char *what)
+{
+	char buf[384];
+
+	ossl_errors(buf, sizeof(buf));
+	snprintf(why, whylen, "openssl: %s%s%s", what, buf[0] ? ": " : "",
+	    buf);
+}
+
+/* The evaluated tls_protocols set as SSL_OP_NO_* options. */
+static int
+ossl_set_protocols(SSL_CTX *ctx, unsigned int p)
+{
+	static const struct {
+		unsigned int	 bit;
+		uint64_t	 op;
+	} map[] = {
+		{ TLS_PROTO_SSLV3, SSL_OP_NO_SSLv3 },
+		{ TLS_PROTO_TLSV1_0, SSL_OP_NO_TLSv1 },
+		{ TLS_PROTO_TLSV1_1, SSL_OP_NO_TLSv1_1 },
+		{ TLS_PROTO_TLSV1_2, SSL_OP_NO_TLSv1_2 },
+		{ TLS_PROTO_TLSV1_3, SSL_OP_NO_TLSv1_3 },
+	};
+	uint64_t ops = 0;
+	size_t i;
+
+	if (p == 0)
+		return 0;
+	if ((p & (TLS_PROTO_ALL & ~TLS_PROTO_SSLV2)) == 0)
+		return -1;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!(p & map[i].bit))
+			ops |= map[i].op;
+	SSL_CTX_set_options(ctx, ops);
+	return 0;
+}
+
+static void
+ossl_ctx_free(void *p)
+{
+	struct ossl_ctx *oc = p;
+
+	if (oc == NULL)
+		return;
+	SSL_CTX_free(oc->ctx);
+	free(oc);
+}
+
+static void *
+ossl_ctx_new(const struct tls_client_config *cf, char *why, size_t whylen)
+{
+	struct ossl_ctx *oc;
+	struct ossl_pass pp = { .pass = NULL };
+	const char *key;
+
+	ERR_clear_error();
+	if ((oc = calloc(1, sizeof(*oc))) == NULL) {
+		snprintf(why, whylen, "openssl: out of memory");
+		return NULL;
+	}
+	if ((oc->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		ossl_why(why, whylen, "SSL_CTX_new() failed");
+		goto fail;
+	}
+	SSL_CTX_set_options(oc->ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_verify(oc->ctx, SSL_VERIFY_NONE, NULL);
+	/* A key is never decrypted through a terminal prompt. */
+	SSL_CTX_set_default_passwd_cb(oc->ctx, ossl_pass_cb);
+	SSL_CTX_set_default_passwd_cb_userdata(oc->ctx, &pp);
+	if (ossl_set_protocols(oc->ctx, cf->protocols) == -1) {
+		snprintf(why, whylen, "openssl: tls_protocols enables no "
+		    "protocol this library supports");
+		goto fail;
+	}
+	if (cf->ciphers != NULL &&
+	    SSL_CTX_set_cipher_list(oc->ctx, cf->ciphers) != 1) {
+		ossl_why(why, whylen, "tls_ciphers selects no cipher");
+		goto fail;
+	}
+	if (cf->tls13_suites != NULL &&
+	    SSL_CTX_set_ciphersuites(oc->ctx, cf->tls13_suites) != 1) {
+		ossl_why(why, whylen, "invalid tlsv13_ciphersuites");
+		goto fail;
+	}
+	if (cf->cert != NULL) {
+		key = cf->key != NULL ? cf->key : cf->cert;
+		if (SSL_CTX_use_certificate_chain_file(oc->ctx,
+		    cf->cert) != 1) {
+			ossl_why(why, whylen, "cannot load tls_certificate");
+			goto fail;
+		}
+		if (SSL_CTX_use_PrivateKey_file(oc->ctx, key,
+		    SSL_FILETYPE_PEM) != 1) {
+			ossl_why(why, whylen, "cannot load tls_key");
+			goto fail;
+		}
+		if (SSL_CTX_check_private_key(oc->ctx) != 1) {
+			ossl_why(why, whylen, "tls_key does not match "
+			    "tls_certificate");
+			goto fail;
+		}
+	}
+	SSL_CTX_set_default_passwd_cb_userdata(oc->ctx, NULL);
+	if (cf->ca != NULL) {
+		if (SSL_CTX_load_verify_locations(oc->ctx, cf->ca,
+		    NULL) != 1) {
+			ossl_why(why, whylen, "cannot load tls_ca");
+			goto fail;
+		}
+		oc->have_ca = 1;
+	}
+	return oc;
+fail:
+	ossl_ctx_free(oc);
+	return NULL;
+}
+
+/* Is s an IPv4 or IPv6 literal (no SNI for those, RFC 6066 3)? */
+static int
+ossl_is_ip(const char *s)
+{
+	ASN1_OCTET_STRING *a;
+
+	if ((a = a2i_IPADDRESS(s)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	ASN1_OCTET_STRING_free(a);
+	return 1;
+}
+
+static int
+ossl_conn_init(void *p, void *ctxp, int fd, const char *sni, char *why,
+    size_t whylen)
+{
+	struct ossl_conn *c = p;
+	struct ossl_ctx *oc = ctxp;
+
+	ERR_clear_error();
+	if ((c->ssl = SSL_new(oc->ctx)) == NULL) {
+		ossl_why(why, whylen, "SSL_new() failed");
+		return -1;
+	}
+	if (SSL_set_fd(c->ssl, fd) != 1) {
+		ossl_why(why, whylen, "SSL_set_fd() failed");
+		return -1;
+	}
+	if (sni != NULL && *sni != '\0' && !ossl_is_ip(sni) &&
+	    SSL_set_tlsext_host_name(c->ssl, sni) != 1) {
+		ossl_why(why, whylen, "cannot set the server name");
+		return -1;
+	}
+	SSL_set_connect_state(c->ssl);
+	return 0;
+}
+
+static void
+ossl_conn_fini(void *p)
+{
+	struct ossl_conn *c = p;
+
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+}
+
+/* Map the result of an SSL call that returned r <= 0. */
+static enum tls_result
+ossl_result(SSL *ssl, int r, const char *what, char *why, size_t whylen)
+{
+	int e = SSL_get_error(ssl, r);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		return TLS_WANT_READ;
+	case SSL_ERROR_WANT_WRITE:
+		return TLS_WANT_WRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		return TLS_EOF;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0) {
+			snprintf(why, whylen, "openssl: %s: connection "
+			    "closed by the peer", what);
+			return TLS_ERROR;
+		}
+		break;
+	default:
+		break;
+	}
+	ossl_why(why, whylen, what);
+	return TLS_ERROR;
+}
+
+static enum tls_result
+ossl_handshake(void *p, char *why, size_t whylen)
+{
+	struct ossl_conn *c = p;
+	int r;
+
+	ERR_clear_error();
+	if ((r = SSL_connect(c->ssl)) == 1)
+		return TLS_OK;
+	return ossl_result(c->ssl, r, "handshake failed", why, whylen);
+}
+
+static enum tls_result
+ossl_read(void *p, void *buf, size_t len, size_t *n, char *why,
+    size_t whylen)
+{
+	struct ossl_conn *c = p;
+	int r;
+
+	ERR_clear_error();
+	if ((r = SSL_read_ex(c->ssl, buf, len, n)) == 1)
+		return TLS_OK;
+	return ossl_result(c->ssl, r, "read failed", why, whylen);
+}
+
+static enum tls_result
+ossl_write(void *p, const void *buf, size_t len, size_t *n, char *why,
+    size_t whylen)
+{
+	struct ossl_conn *c = p;
+	int r;
+
+	ERR_clear_error();
+	if ((r = SSL_write_ex(c->ssl, buf, len, n)) == 1)
+		return TLS_OK;
+	return ossl_result(c->ssl, r, "write failed", why, whylen);
+}
+
+static enum tls_result
+ossl_close(void *p)
+{
+	struct ossl_conn *c = p;
+
+	ERR_clear_error();
+	if (SSL_shutdown(c->ssl) < 0) {
+		ERR_clear_error();
+		return TLS_ERROR;
+	}
+	return TLS_OK;
+}
+
+/* The CN of a name, else its one-line form; "" when absent. */
+static void
+ossl_name_short(const X509_NAME *nm, char *buf, size_t len)
+{
+	char *s = NULL;
+	int i;
+	X509_NAME_ENTRY *e;
+	const ASN1_STRING *d;
+
+	buf[0] = '\0';
+	if (nm == NULL)
+		return;
+	i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
+	if (i >= 0) {
+		int j;
+		while ((j = X509_NAME_get_index_by_NID(nm, NID_commonName,
+		    i)) >= 0)
+			i = j;
+		e = X509_NAME_get_entry(nm, i);
+		d = X509_NAME_ENTRY_get_data(e);
+		snprintf(buf, len, "%.*s", ASN1_STRING_length(d),
+		    (const char *)ASN1_STRING_get0_data(d));
+		return;
+	}
+	if (ossl_name_str(nm, &s) == 0 && s != NULL)
+		snprintf(buf, len, "%s", s);
+	free(s);
+}
+
+static int
+ossl_peer(void *p, void *ctxp, struct tls_conn_info *info,
+    struct tls_names *names)
+{
+	struct ossl_conn *c = p;
+	struct ossl_ctx *oc = ctxp;
+	const SSL_CIPHER *ci;
+	X509 *x;
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *g;
+	const unsigned char *d;
+	long vr;
+	int i, n, alg = 0, rc = -1;
+
+	snprintf(info->protocol, sizeof(info->protocol), "%s",
+	    SSL_get_version(c->ssl));
+	if ((ci = SSL_get_current_cipher(c->ssl)) != NULL) {
+		snprintf(info->cipher, sizeof(info->cipher), "%s",
+		    SSL_CIPHER_get_name(ci));
+		info->usebits = SSL_CIPHER_get_bits(ci, &alg);
+		info->algbits = alg;
+	}
+	if ((x = SSL_get1_peer_certificate(c->ssl)) == NULL) {
+		snprintf(info->chain_why, sizeof(info->chain_why),
+		    "no peer certificate");
+		return 0;
+	}
+	info->peer_cert = 1;
+	ossl_name_short(X509_get_subject_name(x), info->subject,
+	    sizeof(info->subject));
+	ossl_name_short(X509_get_issuer_name(x), info->issuer,
+	    sizeof(info->issuer));
+	vr = SSL_get_verify_result(c->ssl);
+	if (!oc->have_ca)
+		snprintf(info->chain_why, sizeof(info->chain_why),
+		    "no tls_ca to verify against");
+	else if (vr != X509_V_OK)
+		snprintf(info->chain_why, sizeof(info->chain_why),
+		    "openssl: %s", X509_verify_cert_error_string(vr));
+	else
+		info->chain_ok = 1;
+
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
+	for (i = 0; i < n; i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type != GEN_DNS)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.dNSName);
+		/* A name with an embedded NUL is never a match. */
+		if (memchr(d, '\0', (size_t)ASN1_STRING_length(
+		    g->d.dNSName)) != NULL)
+			continue;
+		if (tls_names_add(names, (const char *)d,
+		    (size_t)ASN1_STRING_length(g->d.dNSName)) == -1)
+			goto out;
+	}
+	i = X509_NAME_get_index_by_NID(X509_get_subject_name(x),
+	    NID_commonName, -1);
+	if (i >= 0) {
+		const ASN1_STRING *cn;
+		int j;
+
+		while ((j = X509_NAME_get_index_by_NID(
+		    X509_get_subject_name(x), NID_commonName, i)) >= 0)
+			i = j;
+		cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(
+		    X509_get_subject_name(x), i));
+		d = ASN1_STRING_get0_data(cn);
+		if (memchr(d, '\0', (size_t)ASN1_STRING_length(cn)) == NULL &&
+		    (names->cn = malloc((size_t)ASN1_STRING_length(cn) +
+		    1)) != NULL) {
+			memcpy(names->cn, d, (size_t)ASN1_STRING_length(cn));
+			names->cn[ASN1_STRING_length(cn)] = '\0';
+		}
+	}
+	rc = 0;
+out:
+	GENERAL_NAMES_free(gens);
+	X509_free(x);
+	return rc;
+}
+
 const struct tls_backend tls_backend_openssl = {
 	.name = "openssl",
 	.supports = TLS_SUPP_OPENSSL_CIPHERS | TLS_SUPP_TLS13_SUITES |
 	    TLS_SUPP_CURVES,
-	.conn_size = 0,
+	.conn_size = sizeof(struct ossl_conn),
 	.global_init = ossl_global_init,
 	.global_fini = NULL,
 	.load_certs = ossl_load_certs,
@@ -747,4 +1120,13 @@ const struct tls_backend tls_backend_openssl = {
 	.check_ciphers = ossl_check_ciphers,
 	.check_tls13_suites = ossl_check_tls13_suites,
 	.curve_known = ossl_curve_known,
+	.ctx_new = ossl_ctx_new,
+	.ctx_free = ossl_ctx_free,
+	.conn_init = ossl_conn_init,
+	.conn_fini = ossl_conn_fini,
+	.handshake = ossl_handshake,
+	.read = ossl_read,
+	.write = ossl_write,
+	.close = ossl_close,
+	.peer = ossl_peer,
 };

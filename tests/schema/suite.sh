@@ -114,7 +114,7 @@ else
 fi
 "$ECTLS" schema tls_protocols >"$TMP/out" 2>&1
 if grep -q '^  engine:      openssl$' "$TMP/out" &&
-    grep -q '^  tokens:      ALL, SSLv2, SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3$' "$TMP/out"; then
+    grep -q '^  tokens:      ALL, SSLv2, SSLv3, TLSv1, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3$' "$TMP/out"; then
 	ok "ectls schema tls_protocols: openssl only, tokens"
 else
 	notok "ectls schema tls_protocols: openssl only, tokens"

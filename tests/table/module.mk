@@ -12,9 +12,3 @@ $(BUILD)/tests/table/libtest: $(BUILD)/tests/table/libtest.o $(BUILD)/libectls.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs libpcre2-8)
 
-# tests/module.mk names $(FRONT_OBJS) $(LIBECTLS) in its unit-test rule
-# before the top-level Makefile defines them (they expand empty there), so
-# name what test_table links explicitly.  Harmless once that is fixed.
-$(BUILD)/tests/unit/test_table: $(call obj,compiler/tblw.c) \
-    $(BUILD)/libectls.a
-

@@ -363,7 +363,7 @@ test_check_scalar(void **state)
 	expect_ok(o, "+ALL:-SSLv2:-SSLv3:-TLSv1.0:-tlsv1.1");
 	expect_ok(o, ":ALL:-SSLv3");
 	expect_bad(o, "+ALL:-TLSv1.4", "unknown token \"TLSv1.4\" (expected "
-	    "ALL, SSLv2, SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)");
+	    "ALL, SSLv2, SSLv3, TLSv1, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)");
 	expect_bad(o, "+ALL::-SSLv3", NULL);
 	expect_bad(o, "", NULL);
 
