@@ -6,6 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ struct rs_cont {
 	struct strmap	  exact;	/* canonical name -> struct rs_dom */
 	struct rs_dom	**doms;		/* every domain, declaration order */
 	size_t		  ndoms;
+	struct rs_dom	**rxs;		/* the regex ones, declaration order */
+	size_t		  nrxs;
 	char		 *group;	/* binding: its group, or NULL */
 };
 
@@ -69,6 +72,7 @@ struct resolve {
 	struct strmap	   bindings;	/* name -> struct rs_cont */
 	struct rs_binding *b;
 	size_t		   nb, capb;
+	struct strmap	   bidx;	/* binding name -> index + 1 */
 	struct rs_cont	 **conts;	/* every container, for freeing */
 	size_t		   nconts, capconts;
 };
@@ -166,6 +170,7 @@ cont_free(struct rs_cont *c)
 		free(c->doms[i]);
 	}
 	free(c->doms);
+	free(c->rxs);
 	opts_fini(&c->o);
 	strmap_fini(&c->exact);
 	free(c->group);
@@ -240,6 +245,12 @@ dom_get(struct rs_cont *c, const char *raw)
 	if (c->doms == NULL)
 		abort();
 	c->doms[c->ndoms++] = d;
+	if (regex) {
+		c->rxs = realloc(c->rxs, (c->nrxs + 1) * sizeof(*c->rxs));
+		if (c->rxs == NULL)
+			abort();
+		c->rxs[c->nrxs++] = d;
+	}
 	return d;
 }
 
@@ -258,11 +269,8 @@ named_cont(struct resolve *r, struct strmap *m, const char *name)
 static void
 add_binding(struct resolve *r, const char *name, struct rs_cont *c)
 {
-	size_t i;
-
-	for (i = 0; i < r->nb; i++)
-		if (strcmp(r->b[i].name, name) == 0)
-			return;
+	if (strmap_get(&r->bidx, name) != NULL)
+		return;
 	if (r->nb == r->capb) {
 		r->capb = r->capb ? r->capb * 2 : 16;
 		r->b = realloc(r->b, r->capb * sizeof(*r->b));
@@ -273,6 +281,7 @@ add_binding(struct resolve *r, const char *name, struct rs_cont *c)
 	r->b[r->nb].name = xstrdup(name);
 	r->b[r->nb].c = c;
 	r->nb++;
+	strmap_add(&r->bidx, name, (void *)(uintptr_t)r->nb);
 }
 
 /*
@@ -445,6 +454,7 @@ resolve_new(const struct ast_node *root)
 	strmap_init(&r->global.exact);
 	strmap_init(&r->groups);
 	strmap_init(&r->bindings);
+	strmap_init(&r->bidx);
 	if (root != NULL)
 		build(r, root->kind == AST_FILE ? root->children : root,
 		    &r->global.o, &r->global, NULL, 0);
@@ -489,6 +499,7 @@ resolve_free(struct resolve *r)
 	free(r->conts);
 	strmap_fini(&r->groups);
 	strmap_fini(&r->bindings);
+	strmap_fini(&r->bidx);
 	{
 		/* The global container is embedded, not in conts[]. */
 		struct rs_cont *g = &r->global;
@@ -500,6 +511,7 @@ resolve_free(struct resolve *r)
 			free(g->doms[i]);
 		}
 		free(g->doms);
+		free(g->rxs);
 		opts_fini(&g->o);
 		strmap_fini(&g->exact);
 	}
@@ -562,23 +574,23 @@ exact_for(const struct rs_cont *c, const char *d)
 static const struct rs_dom *
 regex_for(const struct rs_cont *c, const char *d)
 {
-	size_t i;
 	pcre2_match_data *md;
+	size_t i;
 	int rc;
 
 	if (c == NULL || d == NULL)
 		return NULL;
-	for (i = 0; i < c->ndoms; i++) {
-		if (!c->doms[i]->regex || c->doms[i]->re == NULL)
+	for (i = 0; i < c->nrxs; i++) {
+		if (c->rxs[i]->re == NULL)
 			continue;
-		md = pcre2_match_data_create_from_pattern(c->doms[i]->re, NULL);
+		md = pcre2_match_data_create_from_pattern(c->rxs[i]->re, NULL);
 		if (md == NULL)
 			abort();
-		rc = pcre2_match(c->doms[i]->re, (PCRE2_SPTR)d,
+		rc = pcre2_match(c->rxs[i]->re, (PCRE2_SPTR)d,
 		    PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
 		pcre2_match_data_free(md);
 		if (rc >= 0)
-			return c->doms[i];
+			return c->rxs[i];
 	}
 	return NULL;
 }
@@ -684,13 +696,11 @@ resolve_policy(const struct resolve *r, const char *binding,
 	tblw_policy_init(p);
 	if (src != NULL)
 		memset(src, 0, sizeof(*src));
-	for (i = 0; i < r->nb; i++)
-		if (strcmp(r->b[i].name, binding) == 0)
-			rb = &r->b[i];
-	if (rb == NULL)		/* an unknown binding is "default" */
-		for (i = 0; i < r->nb; i++)
-			if (strcmp(r->b[i].name, "default") == 0)
-				rb = &r->b[i];
+	/* An unknown binding is "default" (always present). */
+	if ((i = (uintptr_t)strmap_get(&r->bidx, binding)) == 0)
+		i = (uintptr_t)strmap_get(&r->bidx, "default");
+	if (i != 0)
+		rb = &r->b[i - 1];
 	b = rb != NULL ? rb->c : NULL;
 	g = group_of(r, b);
 	if (regex >= 0 && rb != NULL && (size_t)regex < rb->ncombos) {

@@ -72,6 +72,8 @@ struct attempt {
 	unsigned int		 port;
 	enum ectls_tls		 tls_type;
 	const struct smtpc_result *res;	/* NULL: no session (no connection) */
+	const char		*qid;	/* spool mode: the queue ID */
+	int			 tls_logged; /* the TLS line went already */
 };
 
 static FILE *logfp;
@@ -199,7 +201,7 @@ log_attempt(const struct attempt *a, const char *const *rcpts,
 	size_t i;
 
 	log_stamp(ts, sizeof(ts));
-	if (logfmt == LOG_TEXT && ti != NULL)
+	if (logfmt == LOG_TEXT && ti != NULL && !a->tls_logged)
 		fprintf(logfp, "%s %s[%ld]: %s TLS connection established to "
 		    "%s[%s]:%u: %s with cipher %s (%d/%d bits)\n", ts,
 		    progname, (long)getpid(), smtpc_trust_name(r->trust),
@@ -207,10 +209,11 @@ log_attempt(const struct attempt *a, const char *const *rcpts,
 		    ti->usebits, ti->algbits);
 	for (i = 0; i < n; i++) {
 		if (logfmt == LOG_TEXT) {
-			fprintf(logfp, "%s %s[%ld]: to=<%s>, relay=%s[%s]:%u, "
+			fprintf(logfp, "%s %s[%ld]: %s%sto=<%s>, relay=%s[%s]:%u, "
 			    "binding=%s, domain=%s, tls=%s/%s, "
 			    "verified=%s, status=%s (%s)\n", ts, progname,
-			    (long)getpid(), rcpts[i], a->host, a->ip,
+			    (long)getpid(), a->qid != NULL ? a->qid : "",
+			    a->qid != NULL ? ": " : "", rcpts[i], a->host, a->ip,
 			    a->port, a->binding, a->domain,
 			    ti != NULL ? "TLS" : "SMTP",
 			    tls_type_name(a->tls_type),
@@ -221,6 +224,8 @@ log_attempt(const struct attempt *a, const char *const *rcpts,
 		}
 		fputc('{', logfp);
 		json_kv(logfp, "time", ts, 1);
+		if (a->qid != NULL)
+			json_kv(logfp, "queue_id", a->qid, 1);
 		json_kv(logfp, "status", smtpc_status_name(rr[i].status), 1);
 		json_kv(logfp, "binding", a->binding, 1);
 		json_kv(logfp, "domain", a->domain, 1);

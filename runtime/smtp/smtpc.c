@@ -20,6 +20,7 @@ static const char *const smtpc_state_names[] = {
 	[SMTPC_ST_RCPT] = "RCPT TO",
 	[SMTPC_ST_DATA] = "DATA",
 	[SMTPC_ST_BODY] = "end of DATA",
+	[SMTPC_ST_RSET] = "RSET",
 	[SMTPC_ST_QUIT] = "QUIT",
 	[SMTPC_ST_DONE] = "done",
 };
@@ -38,6 +39,7 @@ static const char *const smtpc_state_doing[] = {
 	[SMTPC_ST_RCPT] = "sending RCPT TO",
 	[SMTPC_ST_DATA] = "sending DATA",
 	[SMTPC_ST_BODY] = "sending the message body",
+	[SMTPC_ST_RSET] = "sending RSET",
 	[SMTPC_ST_QUIT] = "sending QUIT",
 	[SMTPC_ST_DONE] = "closing",
 };
@@ -144,6 +146,7 @@ smtpc_timeout(const struct smtpc *s, enum smtpc_state st)
 		return to->data;
 	case SMTPC_ST_BODY:
 		return to->body;
+	case SMTPC_ST_RSET:
 	case SMTPC_ST_QUIT:
 		return to->quit;
 	default:
@@ -369,6 +372,8 @@ smtpc_enter(struct smtpc *s)
 		    smtpc_send(s, p->body, p->bodylen) == -1)
 			return -1;
 		return smtpc_send(s, ".\r\n", 3);
+	case SMTPC_ST_RSET:
+		return smtpc_send(s, "RSET\r\n", 6);
 	case SMTPC_ST_QUIT:
 		return smtpc_send(s, "QUIT\r\n", 6);
 	default:
@@ -501,10 +506,53 @@ smtpc_response(struct smtpc *s)
 			snprintf(rc->reply, sizeof(rc->reply), "%s", buf);
 		}
 		return SMTPC_ST_QUIT;
+	case SMTPC_ST_RSET:
+		if (ok)
+			return SMTPC_ST_MAIL;
+		smtpc_settle_reply(s);
+		return code == 421 ? SMTPC_ST_DONE : SMTPC_ST_QUIT;
 	case SMTPC_ST_QUIT:
 	default:
 		return SMTPC_ST_DONE;
 	}
+}
+
+/*
+ * A transaction ended in state prev and the machine chose QUIT: offer the
+ * session to the caller's next message (params.next).  Returns the state
+ * to go on in.
+ */
+static enum smtpc_state
+smtpc_next_transaction(struct smtpc *s, enum smtpc_state prev)
+{
+	const struct smtpc_params *p = s->p;
+	size_t i;
+
+	switch (prev) {
+	case SMTPC_ST_MAIL:
+	case SMTPC_ST_RCPT:
+	case SMTPC_ST_DATA:
+	case SMTPC_ST_BODY:
+		break;
+	default:
+		return SMTPC_ST_QUIT;	/* not a transaction: no session */
+	}
+	/* A server that said 421 is closing the connection (RFC 5321 3.8). */
+	if (p->next == NULL || s->reply.code == 421)
+		return SMTPC_ST_QUIT;
+	smtpc_settle(s, SMTPC_DEFERRED, "transaction ended without a reply");
+	if (!p->next(p->next_arg))
+		return SMTPC_ST_QUIT;
+	for (i = 0; i < p->nrcpts; i++)
+		memset(&s->r->rcpt[i], 0, sizeof(s->r->rcpt[i]));
+	s->r->mail_sent = 0;
+	s->r->pipelined = 0;
+	s->r->reason[0] = '\0';
+	s->rcpt_i = 0;
+	s->mail_ok = 0;
+	s->null_body = 0;
+	/* After the final "." the transaction is over; elsewhere, reset it. */
+	return prev == SMTPC_ST_BODY ? SMTPC_ST_MAIL : SMTPC_ST_RSET;
 }
 
 int
@@ -513,6 +561,7 @@ smtpc_session(struct io *io, const struct smtpc_params *p,
 {
 	struct smtpc *s;
 	struct smtpc_rcpt *rcpt = r->rcpt;
+	enum smtpc_state prev;
 	size_t i;
 	int e;
 
@@ -541,7 +590,10 @@ smtpc_session(struct io *io, const struct smtpc_params *p,
 			continue;
 		if (smtpc_read_reply(s) == -1)
 			break;
+		prev = s->st;
 		s->st = smtpc_response(s);
+		if (s->st == SMTPC_ST_QUIT)
+			s->st = smtpc_next_transaction(s, prev);
 	}
 	/* Whatever is still pending did not get an answer. */
 	smtpc_settle(s, SMTPC_DEFERRED, "session ended without a reply");

@@ -47,6 +47,7 @@ enum smtpc_state {
 	SMTPC_ST_RCPT,
 	SMTPC_ST_DATA,
 	SMTPC_ST_BODY,
+	SMTPC_ST_RSET,		/* between two transactions (params.next) */
 	SMTPC_ST_QUIT,
 	SMTPC_ST_DONE,
 	SMTPC_ST__COUNT
@@ -79,6 +80,20 @@ struct smtpc_params {
 	size_t			 nrcpts;
 	const char		*body;		/* smtpc_body() output */
 	size_t			 bodylen;
+	/*
+	 * More transactions on the same session (NULL: one).  Called when a
+	 * transaction has ended with the connection still usable, every
+	 * recipient of it final in result->rcpt.  Returning 1 means the
+	 * caller has put the next message into the params (from, rcpts,
+	 * nrcpts, body, bodylen: the params are the caller's object, only
+	 * borrowed const here) and pointed result->rcpt at its nrcpts
+	 * entries; the session goes on with MAIL FROM (after RSET when the
+	 * transaction did not end with the reply to the final ".").
+	 * Returning 0 ends the session with QUIT.  result->mail_sent,
+	 * pipelined and reason describe the current transaction only.
+	 */
+	int			(*next)(void *arg);
+	void			*next_arg;
 };
 
 enum smtpc_status {

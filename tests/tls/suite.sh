@@ -19,12 +19,8 @@ else
 	sed 's/^/#   /' "$TMP/gen.out" | head -20
 fi
 secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+# A time, not a test: timings depend on the machine's load.
 echo "# gen-pki.sh took ${secs}s"
-if awk -v s="$secs" 'BEGIN { exit !(s < 20) }'; then
-	ok "gen-pki.sh runs in under 20 s"
-else
-	notok "gen-pki.sh runs in under 20 s (${secs}s)"
-fi
 
 missing=
 for f in root.crt inter.crt ca-bundle.pem client.crt client.key \
