@@ -62,6 +62,93 @@ note_pair(struct diag *d, size_t n0, const struct pair *pr)
 	}
 }
 
+/*
+ * --engines both: load the material with each library the way Momentum
+ * would and report where they disagree (one accepts, the other rejects),
+ * once per file combination.
+ */
+static void
+check_engines(struct pipeline *pl, struct diag *d, const char *cert,
+    const char *key, const struct loc *cloc, const char *ca,
+    const struct loc *caloc)
+{
+	char why[2][512], k[1024];
+	struct diag_item *it;
+	int rc[2], e;
+
+	if (cert != NULL) {
+		snprintf(k, sizeof(k), "pair\x1f%s\x1f%s", cert, key ? key : "");
+		if (strmap_add(&pl->seen, k, (void *)1) == NULL) {
+			for (e = 0; e < 2; e++)
+				rc[e] = tls_probe_pair(e == 0 ?
+				    TLS_ENGINE_OPENSSL : TLS_ENGINE_GNUTLS,
+				    cert, key, NULL, why[e], sizeof(why[e]));
+			if (rc[0] != rc[1]) {
+				it = diag_add(d, DIAG_WARNING,
+				    "tls-engine-disagree", cloc,
+				    "%s accepts certificate \"%s\"%s%s%s but %s "
+				    "rejects it", rc[0] == 0 ? "OpenSSL" :
+				    "GnuTLS", cert, key ? " with key \"" : "",
+				    key ? key : "", key ? "\"" : "",
+				    rc[0] == 0 ? "GnuTLS" : "OpenSSL");
+				diag_note(d, it, NULL, "%s",
+				    why[rc[0] == 0 ? 1 : 0]);
+			}
+		}
+	}
+	if (ca != NULL) {
+		snprintf(k, sizeof(k), "ca\x1f%s", ca);
+		if (strmap_add(&pl->seen, k, (void *)1) == NULL) {
+			for (e = 0; e < 2; e++)
+				rc[e] = tls_probe_ca(e == 0 ?
+				    TLS_ENGINE_OPENSSL : TLS_ENGINE_GNUTLS, ca,
+				    why[e], sizeof(why[e]));
+			if (rc[0] != rc[1]) {
+				it = diag_add(d, DIAG_WARNING,
+				    "tls-engine-disagree", caloc,
+				    "%s accepts CA file \"%s\" but %s rejects it",
+				    rc[0] == 0 ? "OpenSSL" : "GnuTLS", ca,
+				    rc[0] == 0 ? "GnuTLS" : "OpenSSL");
+				diag_note(d, it, NULL, "%s",
+				    why[rc[0] == 0 ? 1 : 0]);
+			}
+		}
+	}
+}
+
+/*
+ * TLS options that tls = no leaves unused: a note (off by default), once
+ * per option line.
+ */
+static void
+check_unused(struct pipeline *pl, struct diag *d,
+    const struct resolve_src *src)
+{
+	static const int tlsf[] = { ECTLS_F_TLS_CA, ECTLS_F_TLS_CERTIFICATE,
+	    ECTLS_F_TLS_KEY, ECTLS_F_TLS_CIPHERS, ECTLS_F_TLS_PROTOCOLS,
+	    ECTLS_F_TLSV13_CIPHERSUITES, ECTLS_F_TLS_VERIFY };
+	const struct ast_node *n;
+	struct diag_item *it;
+	char k[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(tlsf) / sizeof(tlsf[0]); i++) {
+		/* Only options as specific as the tls = no that voids them. */
+		if ((n = src->node[tlsf[i]]) == NULL ||
+		    src->node[ECTLS_F_TLS] == NULL ||
+		    src->level[tlsf[i]] > src->level[ECTLS_F_TLS])
+			continue;
+		snprintf(k, sizeof(k), "unused%p", (const void *)n);
+		if (strmap_add(&pl->seen, k, (void *)1) != NULL)
+			continue;
+		it = diag_add(d, DIAG_NOTE, "tls-unused", &n->loc,
+		    "\"%s\" has no effect where tls = no", n->name);
+		if (src->node[ECTLS_F_TLS] != NULL)
+			diag_note(d, it, &src->node[ECTLS_F_TLS]->loc,
+			    "tls = no set here");
+	}
+}
+
 /* Checks of one effective policy. */
 static void
 check_policy(struct pipeline *pl, const struct pipeline_opts *o,
@@ -87,8 +174,11 @@ check_policy(struct pipeline *pl, const struct pipeline_opts *o,
 				rx = (int)i;
 	}
 	resolve_policy(pl->res, pr->binding, pr->domain, rx, &p, &src);
-	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_NO)
+	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_NO) {
+		check_unused(pl, d, &src);
+		note_pair(d, n0, pr);
 		return;
+	}
 	lcert = value_loc(src.node[ECTLS_F_TLS_CERTIFICATE]);
 	lkey = value_loc(src.node[ECTLS_F_TLS_KEY]);
 	lca = value_loc(src.node[ECTLS_F_TLS_CA]);
@@ -132,6 +222,8 @@ check_policy(struct pipeline *pl, const struct pipeline_opts *o,
 	tp.now = o->now;
 	tp.warn_days = o->warn_days;
 	tls_check_policy(pl->tls, &tp, d, &protos);
+	if (o->engines_both)
+		check_engines(pl, d, tp.cert, tp.key, &lcert, tp.ca, &lca);
 	/* Policy-level findings, once per source location. */
 	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_REQUIRED &&
 	    p.f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&

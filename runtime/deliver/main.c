@@ -31,6 +31,7 @@
 #include "smtp/io.h"
 #include "smtp/route.h"
 #include "smtp/smtpc.h"
+#include "spool/spool.h"
 #include "tls.h"
 
 #define EX_OK_		0
@@ -87,11 +88,26 @@ usage(FILE *fp)
 	    "[--to ADDR ...]\n"
 	    "           [--resolve HOST:IP] [--log FILE] "
 	    "[--log-format text|json] [MESSAGE_FILE|-]\n"
+	    "       %s submit --spool DIR [--binding B] --from ADDR --to ADDR "
+	    "[--to ADDR ...]\n"
+	    "           [MESSAGE_FILE|-]\n"
+	    "       %s run --spool DIR --table TABLE [--concurrency N] [--once]"
+	    "\n"
+	    "           [--resolve HOST:IP] [--log FILE] "
+	    "[--log-format text|json]\n"
+	    "       %s queue --spool DIR [--json]\n"
 	    "       %s --help\n"
-	    "Deliver one message over SMTP under the policies of a compiled "
-	    "ectls table.\n"
-	    "Exit: 0 delivered, 75 deferred, 69 failed permanently, "
-	    "2 usage or I/O error.\n", progname, progname);
+	    "send: deliver one message over SMTP under the policies of a "
+	    "compiled ectls\n"
+	    "table (exit 0 delivered, 75 deferred, 69 failed permanently, 2 "
+	    "usage or I/O).\n"
+	    "submit: validate and queue a message (one queue ID per recipient "
+	    "domain\n"
+	    "printed; exit 2 on invalid input, nothing queued).\n"
+	    "run: deliver the spool (SIGHUP or a replaced TABLE reloads it; "
+	    "SIGTERM stops).\n"
+	    "queue: list queued, deferred and failed messages.\n",
+	    progname, progname, progname, progname, progname);
 }
 
 static void fatal_usage(const char *, ...)
@@ -535,6 +551,28 @@ fail:
 	return NULL;
 }
 
+/* One --resolve HOST:IP (HOST:[IPv6] too) into o. */
+static void
+add_resolve(struct opts *o, const char *arg)
+{
+	char *c, *s;
+
+	if (o->nresolve == MAX_RESOLVE)
+		fatal_usage("more than %d --resolve options", MAX_RESOLVE);
+	if ((s = strdup(arg)) == NULL)
+		fatal_usage("out of memory");
+	if ((c = strchr(s, ':')) == NULL || c == s || c[1] == '\0')
+		fatal_usage("--resolve wants HOST:IP, got \"%s\"", arg);
+	*c++ = '\0';
+	if (*c == '[' && c[strlen(c) - 1] == ']') {
+		c[strlen(c) - 1] = '\0';
+		c++;
+	}
+	o->resolve_buf[o->nresolve] = s;
+	o->resolve[o->nresolve].host = s;
+	o->resolve[o->nresolve++].ip = c;
+}
+
 static void
 parse_send(int argc, char **argv, struct opts *o)
 {
@@ -549,7 +587,6 @@ parse_send(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *c, *s;
 	int ch;
 
 	o->binding = "default";
@@ -575,23 +612,7 @@ parse_send(int argc, char **argv, struct opts *o)
 			o->to[o->nto++] = optarg;
 			break;
 		case 'R':
-			if (o->nresolve == MAX_RESOLVE)
-				fatal_usage("more than %d --resolve options",
-				    MAX_RESOLVE);
-			if ((s = strdup(optarg)) == NULL)
-				fatal_usage("out of memory");
-			if ((c = strchr(s, ':')) == NULL || c == s ||
-			    c[1] == '\0')
-				fatal_usage("--resolve wants HOST:IP, got "
-				    "\"%s\"", optarg);
-			*c++ = '\0';
-			if (*c == '[' && c[strlen(c) - 1] == ']') {
-				c[strlen(c) - 1] = '\0';
-				c++;
-			}
-			o->resolve_buf[o->nresolve] = s;
-			o->resolve[o->nresolve].host = s;
-			o->resolve[o->nresolve++].ip = c;
+			add_resolve(o, optarg);
 			break;
 		case 'l':
 			o->logfile = optarg;
@@ -732,6 +753,12 @@ main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "send") == 0)
 		return cmd_send(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "submit") == 0)
+		return cmd_submit(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "queue") == 0)
+		return cmd_queue(argc - 1, argv + 1);
 	usage(stderr);
 	return EX_USAGE_;
 }

@@ -57,6 +57,7 @@ for id in $(sed -n '/semantic pass/,$p' compiler/checks.def |
     sed -n 's/^CHECK("\([^"]*\)".*/\1/p'); do
 	if [ -f "tests/lint/cases/$id.conf" ] ||
 	    grep -qs "\[$id\]" tests/compile/suite.sh ||
+	    grep -qs "^want_id $id " tests/lint/suite.sh ||
 	    [ -f "tests/parser/err/$id.conf" ] ||
 	    ls tests/parser/err/*"$id"*.conf >/dev/null 2>&1; then
 		ok "check $id has a test case"
@@ -118,4 +119,35 @@ if (cd "$TMP/ex" && "$E" lint outbound-tls.conf 2>&1) |
 	ok "seed example: mismatch reported at the tls_key line"
 else
 	notok "seed example: mismatch reported at the tls_key line"
+fi
+
+# Checks that need the PKI: want_id ID CONFIG-TEXT [lint options].
+want_id() {
+	local id=$1 text=$2; shift 2
+	printf '%s\n' "$text" >"$TMP/ex/case.conf"
+	(cd "$TMP/ex" && "$E" lint "$@" case.conf >/dev/null 2>"$TMP/case.err")
+	if grep -q "\[$id\]" "$TMP/case.err"; then
+		ok "lint $id: triggered"
+	else
+		notok "lint $id: not triggered"
+		sed 's/^/#   /' "$TMP/case.err"
+	fi
+}
+P='tls_protocols = "+ALL:-SSLv2:-SSLv3:-TLSv1.0:-TLSv1.1"'
+want_id tls-engine-disagree "$P
+tls = ifavailable
+tls_certificate = \"pki/weak1024.crt\"
+tls_key = \"pki/weak1024.key\"" --engines both
+want_id tls-unused "$P
+binding \"off\" {
+  tls = no
+  tls_ca = \"pki/ca-bundle.pem\"
+}" --enable tls-unused
+# Off by default: not reported without --enable.
+printf '%s\nbinding "off" {\n  tls = no\n  tls_ca = "pki/ca-bundle.pem"\n}\n' \
+    "$P" >"$TMP/ex/case.conf"
+if (cd "$TMP/ex" && "$E" lint case.conf 2>&1) | grep -q tls-unused; then
+	notok "tls-unused is off by default"
+else
+	ok "tls-unused is off by default"
 fi
