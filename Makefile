@@ -67,7 +67,8 @@ DEPS_STAMP   := $(BUILD)/.deps-ok
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all check check-unit demo bench fuzz fuzz-smoke clean install deps \
-	lint-includes asan check-asan format format-check
+	lint-includes asan check-asan check-valgrind unit-tests \
+	format format-check
 
 all: $(DEPS_STAMP) $(BUILD)/ectls $(LIBECTLS) $(PROGRAMS)
 
@@ -116,11 +117,56 @@ bench: all $(BENCH_TARGETS)
 demo: all
 	$(Q)BUILD=$(BUILD) sh examples/demo.sh
 
+# make asan / check-asan: everything built with ASan and UBSan (any report
+# aborts) into $(ASAN_BUILD), then every suite but the fuzz suites (their
+# targets are ASan+UBSan builds already).  Reports go to files in
+# $(ASAN_BUILD)/san-log as well as making the process exit 86, so one in a
+# command whose status a test does not check still fails the run.
+# ASAN_TESTS narrows the suites (run.sh's TESTS).
+ASAN_BUILD ?= build/asan
+ASAN_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_SUITES = unit/ $(filter-out fuzz fuzz-%,$(patsubst tests/%/suite.sh,%,$(wildcard tests/*/suite.sh)))
+ASAN_TESTS ?= $(ASAN_SUITES)
+ASAN_ENV    = ASAN_OPTIONS=exitcode=86:detect_leaks=1:abort_on_error=0:log_path=$(abspath $(ASAN_BUILD))/san-log/asan \
+	      UBSAN_OPTIONS=print_stacktrace=1:exitcode=86:log_path=$(abspath $(ASAN_BUILD))/san-log/ubsan
+
 asan:
-	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" OPT="-O1 -g" all
+	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_SAN)" OPT="-O1 -g" all
 
 check-asan:
-	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" OPT="-O1 -g" check
+	$(MAKE) BUILD=$(ASAN_BUILD) SAN="$(ASAN_SAN)" OPT="-O1 -g" all unit-tests
+	$(Q)rm -rf $(ASAN_BUILD)/san-log && mkdir -p $(ASAN_BUILD)/san-log
+	$(Q)st=0; $(ASAN_ENV) BUILD=$(ASAN_BUILD) SHARED=$(SHARED) \
+	    TESTS="$(ASAN_TESTS)" bash tests/run.sh || st=1; \
+	if [ -n "$$(ls -A $(ASAN_BUILD)/san-log)" ]; then \
+		echo "check-asan: sanitizer reports:"; \
+		head -n 40 $(ASAN_BUILD)/san-log/*; st=1; \
+	fi; exit $$st
+
+unit-tests: $(UNIT_TESTS)
+
+# make check-valgrind: the CLI golden suites with $$ECTLS pointing at a
+# wrapper that runs the real binary under $(VALGRIND); valgrind's own output
+# goes to $(BUILD)/valgrind/log/vg.PID, so a golden comparison sees only the
+# tool's; any error or definite/possible leak makes the command exit 99 and
+# leaves a non-empty log, which fails the target.
+VALGRIND ?= valgrind --error-exitcode=99 --leak-check=full
+VALGRIND_SUITES ?= lint compile parser report
+VG_DIR = $(abspath $(BUILD))/valgrind
+
+check-valgrind: all
+	$(Q)rm -rf $(VG_DIR) && mkdir -p $(VG_DIR)/log
+	$(Q){ echo '#!/bin/sh'; \
+	    echo 'exec $(VALGRIND) --quiet --log-file=$(VG_DIR)/log/vg.%p $(abspath $(BUILD))/ectls "$$@"'; \
+	} >$(VG_DIR)/ectls && chmod +x $(VG_DIR)/ectls
+	$(Q)st=0; ECTLS=$(VG_DIR)/ectls BUILD=$(BUILD) SHARED=$(SHARED) \
+	    TESTS="$(VALGRIND_SUITES)" bash tests/run.sh || st=1; \
+	for f in $(VG_DIR)/log/vg.*; do \
+		[ -s "$$f" ] || continue; \
+		echo "check-valgrind: $$f:"; head -n 40 "$$f"; st=1; \
+	done; \
+	echo "check-valgrind: $$(ls $(VG_DIR)/log | wc -l) runs under valgrind"; \
+	exit $$st
 
 # make install PREFIX=/usr/local DESTDIR=/tmp/stage: the programs, the
 # table reader (libectls.a, ectls.h, ectls.pc), the schema and the man

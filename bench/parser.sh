@@ -70,9 +70,15 @@ if [ -x /usr/bin/time ]; then
 	    2>"$DIR/parser.time"
 	kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' \
 	    "$DIR/parser.time")
-	awk -v kb="$kb" -v b="$bytes" 'BEGIN {
+	us=$(sed -n 's/^[[:space:]]*User time (seconds): //p' "$DIR/parser.time")
+	sy=$(sed -n 's/^[[:space:]]*System time (seconds): //p' "$DIR/parser.time")
+	# CPU time is steadier than wall time on a busy machine.
+	awk -v kb="$kb" -v b="$bytes" -v us="$us" -v sy="$sy" 'BEGIN {
 		printf "parser: peak RSS %.1f MB = %.2fx the input (target < 4x)\n",
 		    kb * 1024 / 1e6, kb * 1024 / b
+		if (us + sy > 0)
+			printf "parser: CPU %.2f s user + %.2f s sys = %.1f MB per CPU second\n",
+			    us, sy, b / 1e6 / (us + sy)
 	}'
 else
 	echo "parser: peak RSS not measured (no /usr/bin/time; install \"time\")"

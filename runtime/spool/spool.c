@@ -192,8 +192,8 @@ write_all(int fd, const void *buf, size_t len)
  * with why (the temporary file removed).
  */
 static int
-tmp_write(struct spool *sp, const char *name, const void *buf, size_t len,
-    char *why, size_t whylen)
+tmp_write_fd(struct spool *sp, const char *name, const void *buf,
+    size_t len, int *keep, char *why, size_t whylen)
 {
 	int fd, e;
 
@@ -204,13 +204,18 @@ tmp_write(struct spool *sp, const char *name, const void *buf, size_t len,
 		    name, strerror(errno));
 		return -1;
 	}
-	if (write_all(fd, buf, len) == -1 || fsync(fd) == -1) {
+	if ((keep != NULL && flock(fd, LOCK_EX) == -1) ||
+	    write_all(fd, buf, len) == -1 || fsync(fd) == -1) {
 		e = errno;
 		close(fd);
 		unlinkat(sp->dfd[D_TMP], name, 0);
 		spool_why(why, whylen, "cannot write %s/tmp/%s: %s", sp->dir,
 		    name, strerror(e));
 		return -1;
+	}
+	if (keep != NULL) {
+		*keep = fd;
+		return 0;
 	}
 	if (close(fd) == -1) {
 		e = errno;
@@ -220,6 +225,13 @@ tmp_write(struct spool *sp, const char *name, const void *buf, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+tmp_write(struct spool *sp, const char *name, const void *buf, size_t len,
+    char *why, size_t whylen)
+{
+	return tmp_write_fd(sp, name, buf, len, NULL, why, whylen);
 }
 
 /* A growing text buffer; on ENOMEM it stays failed. */
@@ -362,7 +374,7 @@ spool_submit(struct spool *sp, const char *binding, const char *domain,
 	struct spool_msg m;
 	char tname[SPOOL_ID_MAX + 8], sname[SPOOL_ID_MAX + 8], *st = NULL;
 	size_t i, stlen;
-	int tries;
+	int tries, lk = -1;
 
 	memset(&m, 0, sizeof(m));
 	if (nrcpts == 0 || nrcpts > SPOOL_RCPTS_MAX ||
@@ -396,7 +408,13 @@ spool_submit(struct spool *sp, const char *binding, const char *domain,
 		new_id(sp, m.id);
 		snprintf(tname, sizeof(tname), "%s.msg", m.id);
 		snprintf(sname, sizeof(sname), "%s.st", m.id);
-		if (tmp_write(sp, tname, body, bodylen, why, whylen) == -1)
+		/*
+		 * The message stays locked until its state file is in queue/:
+		 * spool_sweep() takes an unlocked message without a state
+		 * file for the leftover of a crash.
+		 */
+		if (tmp_write_fd(sp, tname, body, bodylen, &lk, why,
+		    whylen) == -1)
 			goto fail;
 		/* link(2), unlike rename(2), refuses to replace a message. */
 		if (linkat(sp->dfd[D_TMP], tname, sp->dfd[D_MSG], m.id, 0) ==
@@ -409,6 +427,8 @@ spool_submit(struct spool *sp, const char *binding, const char *domain,
 			goto fail;
 		}
 		unlinkat(sp->dfd[D_TMP], tname, 0);
+		close(lk);
+		lk = -1;
 	}
 	if (tries == 100) {
 		spool_why(why, whylen, "cannot find a free queue ID");
@@ -438,17 +458,21 @@ spool_submit(struct spool *sp, const char *binding, const char *domain,
 		spool_why(why, whylen, "cannot sync %s/queue: %s", sp->dir,
 		    strerror(errno));
 		free(st);
+		close(lk);
 		snprintf(id, SPOOL_ID_MAX, "%s", m.id);
 		spool_msg_fini(&m);
 		return -1;
 	}
 	free(st);
+	close(lk);
 	snprintf(id, SPOOL_ID_MAX, "%s", m.id);
 	spool_msg_fini(&m);
 	return 0;
 fail_msg:
 	unlinkat(sp->dfd[D_MSG], m.id, 0);
 fail:
+	if (lk != -1)
+		close(lk);
 	free(st);
 	spool_msg_fini(&m);
 	return -1;
@@ -1042,11 +1066,11 @@ spool_sweep(struct spool *sp, int64_t now, int64_t max_age)
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			if (fstatat(sp->dfd[dirs[i]], de->d_name, &stb,
-			    AT_SYMLINK_NOFOLLOW) == -1 ||
-			    now - (int64_t)stb.st_mtime < max_age)
-				continue;
 			if (dirs[i] == D_TMP) {
+				if (fstatat(sp->dfd[D_TMP], de->d_name, &stb,
+				    AT_SYMLINK_NOFOLLOW) == -1 ||
+				    now - (int64_t)stb.st_mtime < max_age)
+					continue;
 				if (unlinkat(sp->dfd[D_TMP], de->d_name, 0) ==
 				    0)
 					n++;

@@ -9,7 +9,8 @@
  *   DIR/tmp/      files being written (swept after SPOOL_STALE_AGE)
  *   DIR/msg/ID    the message in DATA form (CR LF, dot-stuffed, no final
  *                 "."), written once, never changed; flock(2)ed by the
- *                 process delivering it (the per-message lock)
+ *                 process delivering it (the per-message lock), and by
+ *                 submit until the state file is in queue/
  *   DIR/queue/ID  the state file of a message not yet tried, or due
  *   DIR/defer/ID  the state file of a message deferred (next attempt in it)
  *   DIR/failed/ID       the final state file of a failed message
@@ -39,7 +40,7 @@
 #define SPOOL_NAME_MAX		256	/* binding or domain, bytes */
 #define SPOOL_REPLY_MAX		512	/* a one-line reply, with its NUL */
 #define SPOOL_RCPTS_MAX		1000	/* recipients of one message */
-#define SPOOL_STALE_AGE		3600	/* seconds before tmp/ and orphans go */
+#define SPOOL_STALE_AGE		3600	/* seconds before tmp/ files go */
 
 enum spool_loc {
 	SPOOL_NONE = 0,		/* not in the spool (delivered, or unknown) */
@@ -72,7 +73,7 @@ struct spool_attempt {
 	char		 tls[16];		/* "TLS" or "SMTP" */
 	char		 tls_type[16];		/* no, ifavailable, required */
 	char		 protocol[32];		/* "" without TLS */
-	char		 cipher[96];
+	char		 cipher[128];
 	int		 algbits;
 	int		 usebits;
 	char		 verified[16];		/* verified, unverified */
@@ -164,9 +165,11 @@ int	spool_scan(struct spool *, enum spool_loc,
 	    size_t whylen);
 
 /*
- * House-keeping: remove tmp/ files older than max_age seconds, and message
- * files older than that with no state file (a crash between a delivery's
- * commit and the removal of its message).  Returns how many went.
+ * House-keeping: remove tmp/ files older than max_age seconds, and the
+ * message files that have no state file and that nobody holds locked (a
+ * crash between a delivery's commit and the removal of its message, or a
+ * submit killed before its commit); a failed message's file cut off on
+ * its way to failed/ is moved there.  Returns how many files it handled.
  */
 size_t	spool_sweep(struct spool *, int64_t now, int64_t max_age);
 

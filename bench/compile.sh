@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# compile.sh -- two benchmarks of the whole front end (issues 4 and 5):
+#
+# 1. `ectls compile` of a generated configuration with 1,000,000 (binding,
+#    domain) pairs (100 bindings x 10,000 domain stanzas), against `cdb -c`
+#    of the equivalent flattened key/value list (key "binding/domain",
+#    value the policy as `ectls lookup` prints it), in the same run.
+# 2. `ectls lint` of a configuration with 1,000 bindings, each with its own
+#    certificate, key and CA file, and 100 domains each (100,000 pairs):
+#    total time, and time per distinct file, against the same bindings
+#    without domains (cost must follow files, not pairs).
+# Prints figures; asserts nothing (timings are not tests).
+set -eu
+ECTLS=${ECTLS:-build/ectls}
+DIR=${BENCH_DIR:-build/bench}
+mkdir -p "$DIR"
+E=$(cd "$(dirname "$ECTLS")" && pwd)/$(basename "$ECTLS")
+top=$(pwd)
+cd "$DIR"
+
+best() {	# best of 3 wall-clock seconds of a command
+	local b= t
+	for _ in 1 2 3; do
+		# CPU time (user + sys): wall time depends on other load.
+		/usr/bin/time -o time.out -f '%U %S' "$@" >/dev/null 2>&1 || true
+		t=$(tail -1 time.out | awk '{ printf "%.2f", $1 + $2 }')
+		echo "$t" >time.out
+		t=$(tail -1 time.out)
+		t=${t%% *}
+		if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN{exit !(a<b)}'; then b=$t; fi
+	done
+	echo "$b"
+}
+
+echo "== compile: 100 bindings x 10,000 domains = 1,000,000 pairs"
+awk 'BEGIN {
+	print "tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1.0:-TLSv1.1\""
+	for (b = 0; b < 100; b++) {
+		printf "binding \"b%02d\" {\n  ehlo_hostname = \"mta%02d.example.net\"\n", b, b
+		for (d = 0; d < 10000; d++)
+			printf "  domain \"d%05d.example\" { tls = %s  retry_interval = %d }\n", d, (d % 3 ? "ifavailable" : "required"), 600 + d % 7 * 60
+		print "}"
+	}
+}' >pairs.conf
+echo "input: $(wc -c <pairs.conf) bytes, $(wc -l <pairs.conf) lines"
+# Unverified "required" is a warning; it does not stop compile.
+t_ectls=$(best "$E" compile --disable tls-unverified pairs.conf -o pairs.ectp)
+"$E" compile --disable tls-unverified pairs.conf -o pairs.ectp 2>/dev/null
+/usr/bin/time -o time.out -f 'peak RSS %M KiB' "$E" compile \
+    --disable tls-unverified pairs.conf -o pairs.ectp >/dev/null 2>&1
+tail -1 time.out
+# The same pairs flattened to key/value records for cdb.
+"$E" lookup pairs.ectp b00 d00000.example >one.txt
+vlen=$(wc -c <one.txt)
+awk -v v="$(cat one.txt | tr '\n' ';')" 'BEGIN {
+	for (b = 0; b < 100; b++) for (d = 0; d < 10000; d++) {
+		k = sprintf("b%02d/d%05d.example", b, d)
+		printf "+%d,%d:%s->%s\n", length(k), length(v), k, v
+	}
+	print ""
+}' >pairs.cdbin
+t_cdb=$(best sh -c 'cdb -c -t pairs.tmp pairs.cdb <pairs.cdbin')
+echo "ectls compile: ${t_ectls} s   cdb -c: ${t_cdb} s   ratio ectls/cdb: $(awk -v a="$t_ectls" -v b="$t_cdb" 'BEGIN{printf "%.2f", a/b}')"
+echo "table: $(wc -c <pairs.ectp) bytes ($(awk -v s="$(wc -c <pairs.ectp)" 'BEGIN{printf "%.1f", s/1000100}') per key); cdb: $(wc -c <pairs.cdb) bytes"
+
+echo
+echo "== lint: 1,000 bindings with their own certificate, key and CA, 100 domains each"
+if [ ! -f pki/client.crt ]; then
+	sh "$top/tests/tls/gen-pki.sh" pki >/dev/null
+fi
+mkdir -p files
+for i in $(seq 0 999); do
+	cp pki/client.crt files/c$i.crt
+	cp pki/client.key files/c$i.key
+	cp pki/ca-bundle.pem files/ca$i.pem
+done
+gen() {	# gen NDOMAINS
+	awk -v nd="$1" 'BEGIN {
+		print "tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1.0:-TLSv1.1\""
+		print "tls = ifavailable"
+		for (b = 0; b < 1000; b++) {
+			printf "binding \"b%d\" {\n", b
+			printf "  tls_certificate = \"files/c%d.crt\"\n  tls_key = \"files/c%d.key\"\n", b, b
+			printf "  tls_ca = \"files/ca%d.pem\"\n  tls_verify = ca\n", b
+			for (d = 0; d < nd; d++)
+				printf "  domain \"d%d.example\" { tls = required }\n", d
+			print "}"
+		}
+	}'
+}
+gen 100 >files100.conf
+gen 0 >files0.conf
+t100=$(best "$E" lint files100.conf)
+t0=$(best "$E" lint files0.conf)
+echo "100,000 pairs: ${t100} s   1,000 pairs (no domains): ${t0} s   files: 3,000"
+echo "per distinct file: $(awk -v t="$t0" 'BEGIN{printf "%.2f", t/3000*1000}') ms; added cost of 99,000 more pairs: $(awk -v a="$t100" -v b="$t0" 'BEGIN{printf "%.2f", a-b}') s"
