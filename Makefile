@@ -118,14 +118,17 @@ demo: all
 	$(Q)BUILD=$(BUILD) sh examples/demo.sh
 
 # make asan / check-asan: everything built with ASan and UBSan (any report
-# aborts) into $(ASAN_BUILD), then every suite but the fuzz suites (their
-# targets are ASan+UBSan builds already).  Reports go to files in
+# aborts) into $(ASAN_BUILD), then every unit test and suite but the fuzz
+# suites (their targets are ASan+UBSan builds already) and install (its
+# consumer program, built with plain cc against the installed libectls.a,
+# cannot link an instrumented library).  Reports go to files in
 # $(ASAN_BUILD)/san-log as well as making the process exit 86, so one in a
 # command whose status a test does not check still fails the run.
 # ASAN_TESTS narrows the suites (run.sh's TESTS).
 ASAN_BUILD ?= build/asan
 ASAN_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all
-ASAN_SUITES = unit/ $(filter-out fuzz fuzz-%,$(patsubst tests/%/suite.sh,%,$(wildcard tests/*/suite.sh)))
+ASAN_SUITES = $(patsubst tests/unit/%.c,unit/%,$(wildcard tests/unit/test_*.c)) \
+	      $(filter-out fuzz fuzz-% install,$(patsubst tests/%/suite.sh,%,$(wildcard tests/*/suite.sh)))
 ASAN_TESTS ?= $(ASAN_SUITES)
 ASAN_ENV    = ASAN_OPTIONS=exitcode=86:detect_leaks=1:abort_on_error=0:log_path=$(abspath $(ASAN_BUILD))/san-log/asan \
 	      UBSAN_OPTIONS=print_stacktrace=1:exitcode=86:log_path=$(abspath $(ASAN_BUILD))/san-log/ubsan
@@ -159,7 +162,7 @@ check-valgrind: all
 	$(Q){ echo '#!/bin/sh'; \
 	    echo 'exec $(VALGRIND) --quiet --log-file=$(VG_DIR)/log/vg.%p $(abspath $(BUILD))/ectls "$$@"'; \
 	} >$(VG_DIR)/ectls && chmod +x $(VG_DIR)/ectls
-	$(Q)st=0; ECTLS=$(VG_DIR)/ectls BUILD=$(BUILD) SHARED=$(SHARED) \
+	$(Q)st=0; ECTLS=$(BUILD)/valgrind/ectls BUILD=$(BUILD) SHARED=$(SHARED) \
 	    TESTS="$(VALGRIND_SUITES)" bash tests/run.sh || st=1; \
 	for f in $(VG_DIR)/log/vg.*; do \
 		[ -s "$$f" ] || continue; \

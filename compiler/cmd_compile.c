@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "compile.h"
 #include "lint.h"
+#include "logfmt.h"
 #include "tbl_format.h"
 #include "tblfmt.h"
 #include "tls.h"
@@ -87,6 +88,8 @@ compile_table(struct pipeline *pl, struct diag *d)
 		}
 	}
 	strmap_fini(&files);
+	if (rc == 0)
+		rc = logfmt_compile(cfg_root(pl->cfg), w);
 	if (rc != 0) {
 		tblw_free(w);
 		return NULL;

@@ -93,6 +93,7 @@ lint_report(struct diag *d, const struct report_opts *ro,
 {
 	int rc;
 
+	diag_sort(d);
 	rc = report_write(d, ro, stdout, stderr);
 	if (d->truncated)
 		fprintf(stderr, "%s: fatal error: too many errors emitted, "

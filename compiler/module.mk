@@ -12,3 +12,4 @@ COMPILER_SRCS += compiler/sema.c
 COMPILER_SRCS += compiler/resolve.c
 COMPILER_SRCS += compiler/pipeline.c
 COMPILER_SRCS += compiler/cmd_compile.c
+COMPILER_SRCS += compiler/logfmt.c

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "logfmt.h"
 #include "pipeline.h"
 #include "sema.h"
 #include "strmap.h"
@@ -310,6 +311,7 @@ pipeline_run(const char *file, const struct pipeline_opts *o, struct diag *d,
 	if (o->syntax_only || d->truncated)
 		return d->oom ? 2 : 0;
 	sema_check(cfg_root(pl->cfg), pl->schema, d);
+	logfmt_check(cfg_root(pl->cfg), d);
 	if (d->truncated)
 		return 0;
 	pl->res = resolve_new(cfg_root(pl->cfg));

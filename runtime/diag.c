@@ -225,33 +225,64 @@ diag_sev_name(enum diag_sev sev)
 	return "error";
 }
 
-static int
-item_cmp(const struct diag_item *a, const struct diag_item *b)
+/*
+ * Sort key: files in the order they first appear among the findings (the
+ * top-level file first, then each include as it was read), then line and
+ * column.  Findings without a location keep their place at the end.
+ */
+static size_t
+path_rank(const char *const *seen, size_t nseen, const char *path)
 {
-	int c;
+	size_t i;
 
-	if (a->path == NULL || b->path == NULL)
-		return (a->path != NULL) - (b->path != NULL);
-	if ((c = strcmp(a->path, b->path)) != 0)
-		return c;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if (a->col != b->col)
-		return a->col < b->col ? -1 : 1;
-	return 0;
+	for (i = 0; i < nseen; i++)
+		if (strcmp(seen[i], path) == 0)
+			return i;
+	return nseen;
 }
 
 void
 diag_sort(struct diag *d)
 {
 	struct diag_item tmp;
-	size_t i, j;
+	const char **seen;
+	size_t *rank, i, j, nseen = 0, rt;
 
+	if (d->nitems < 2)
+		return;
+	seen = malloc(d->nitems * sizeof(*seen));
+	rank = malloc(d->nitems * sizeof(*rank));
+	if (seen == NULL || rank == NULL) {
+		free(seen);
+		free(rank);
+		return;	/* unsorted is still correct */
+	}
+	for (i = 0; i < d->nitems; i++) {
+		if (d->items[i].path == NULL) {
+			rank[i] = (size_t)-1;
+			continue;
+		}
+		rank[i] = path_rank(seen, nseen, d->items[i].path);
+		if (rank[i] == nseen)
+			seen[nseen++] = d->items[i].path;
+	}
 	/* Insertion sort: stable, and findings arrive nearly sorted. */
 	for (i = 1; i < d->nitems; i++) {
 		tmp = d->items[i];
-		for (j = i; j > 0 && item_cmp(&d->items[j - 1], &tmp) > 0; j--)
+		rt = rank[i];
+		for (j = i; j > 0; j--) {
+			const struct diag_item *a = &d->items[j - 1];
+
+			if (rank[j - 1] < rt || (rank[j - 1] == rt &&
+			    (rt == (size_t)-1 || a->line < tmp.line ||
+			    (a->line == tmp.line && a->col <= tmp.col))))
+				break;
 			d->items[j] = d->items[j - 1];
+			rank[j] = rank[j - 1];
+		}
 		d->items[j] = tmp;
+		rank[j] = rt;
 	}
+	free(seen);
+	free(rank);
 }

@@ -112,7 +112,10 @@ size_t	diag_count_at_least(const struct diag *, enum diag_sev);
 /* "note", "warning", "error", "fatal error". */
 const char *diag_sev_name(enum diag_sev);
 
-/* Sort items stably by (path, line, col); order of equal keys is kept. */
+/*
+ * Sort items stably: files in order of first appearance, then by line and
+ * column; items without a location last.  Order of equal keys is kept.
+ */
 void	diag_sort(struct diag *);
 
 #endif /* ECTLS_DIAG_H */

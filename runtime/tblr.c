@@ -711,7 +711,9 @@ ectls_open(const char *path, int *err)
 			*err = ECTLS_ERR_ARG;
 		return NULL;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: a FIFO without a writer must not block the open; a
+	 * table is a regular file (it is mapped), so nothing else reads. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		goto sys;
 	if (fstat(fd, &st) == -1)
 		goto sysclose;

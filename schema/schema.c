@@ -13,12 +13,15 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -1944,14 +1947,38 @@ schema_add_mem(struct schema *s, const char *name, const void *buf,
 int
 schema_add_file(struct schema *s, const char *path, struct diag *d)
 {
-	FILE *fp;
+	FILE *fp = NULL;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0, n;
 	int rc = -1;
+	struct stat st;
+	const char *why = NULL;
+	int fd;
 
-	if ((fp = fopen(path, "rb")) == NULL) {
+	/*
+	 * As the configuration reader does: a regular file or a pipe (a FIFO
+	 * without a writer reads as empty instead of blocking the open; a
+	 * directory or a device such as /dev/zero is refused).
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
 		diag_add(d, DIAG_ERROR, "schema", NULL,
 		    "cannot open \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = strerror(EISDIR);
+	else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		why = "not a regular file or a pipe";
+	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1 ||
+	    (fp = fdopen(fd, "rb")) == NULL)
+		why = strerror(errno);
+	if (why != NULL) {
+		diag_add(d, DIAG_ERROR, "schema", NULL,
+		    "cannot read \"%s\": %s", path, why);
+		close(fd);
 		return -1;
 	}
 	for (;;) {

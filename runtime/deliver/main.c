@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deliver/logfmt.h"
 #include "ectls.h"
 #include "smtp/io.h"
 #include "smtp/route.h"
@@ -80,10 +81,21 @@ struct attempt {
 	const struct smtpc_result *res;	/* NULL: no session (no connection) */
 	const char		*qid;	/* spool mode: the queue ID */
 	int			 tls_logged; /* the TLS line went already */
+	/* For the table's custom_logger formats (deliver/logfmt.h). */
+	const char		*from;
+	const char		*msg;	/* DATA form */
+	size_t			 msglen;
+	unsigned int		 tries;
+	int64_t			 since;	/* queued at (send: started) */
+	const char		*gateway;
+	char			 local_ip[64];
 };
 
 static FILE *logfp;
 static enum log_format logfmt;
+static const struct ectls_table *logtbl; /* its custom_logger formats */
+static char send_id[64];		/* %i of send without a Message-ID */
+static int64_t send_start;		/* send: when it started (%T) */
 
 static void
 usage(FILE *fp)
@@ -212,6 +224,70 @@ status_postfix(enum smtpc_status st)
 	    "bounced" : "deferred";
 }
 
+/*
+ * The line of one recipient in the table's custom_logger format for its
+ * status (delivery_format, transient_failure_format,
+ * permanent_failure_format); -1 when the table has no such format.
+ */
+static int
+log_custom(const struct attempt *a, const char *rcpt,
+    const struct smtpc_rcpt *rr, int dry)
+{
+	const struct smtpc_result *r = a->res;
+	const struct tls_conn_info *ti = r != NULL && r->tls ? &r->info : NULL;
+	struct logfmt_vars v;
+	const char *fmt;
+	char line[4096], *big = NULL;
+	size_t len;
+
+	if (logtbl == NULL || (fmt = ectls_logformat_get(logtbl,
+	    rr->status == SMTPC_DELIVERED ? "delivery_format" :
+	    rr->status == SMTPC_FAILED ? "permanent_failure_format" :
+	    "transient_failure_format")) == NULL)
+		return -1;
+	if (dry)
+		return 0;
+	memset(&v, 0, sizeof(v));
+	clock_gettime(CLOCK_REALTIME, &v.now);
+	v.id = a->qid != NULL ? a->qid : send_id;
+	v.rcpt = rcpt;
+	v.from = a->from;
+	v.routing_domain = a->gateway != NULL && *a->gateway != '\0' ?
+	    a->gateway : a->domain;
+	v.binding = a->binding;
+	v.ip = strcmp(a->ip, "none") != 0 ? a->ip : NULL;
+	v.reply = rr->reply;
+	v.message = a->msg;
+	v.message_len = a->msglen;
+	v.size = a->msglen;
+	v.tries = a->tries;
+	v.queued = (double)v.now.tv_sec - (double)a->since +
+	    (double)v.now.tv_nsec / 1e9;
+	v.tls_macros = ectls_logformat_get(logtbl, "tls_macros") != NULL &&
+	    logfmt_namespace_has(ectls_logformat_get(logtbl, "namespace"),
+	    "outbound_tls");
+	v.session = r != NULL;
+	v.tls = ti != NULL;
+	v.tls_type = tls_type_name(a->tls_type);
+	if (ti != NULL) {
+		v.protocol = ti->protocol;
+		v.cipher = ti->cipher;
+		v.algbits = ti->algbits;
+		v.usebits = ti->usebits;
+		v.issuer = ti->peer_cert ? ti->issuer : NULL;
+		v.subject = ti->peer_cert ? ti->subject : NULL;
+	}
+	v.verified = r != NULL && r->verified;
+	v.local_ip = r != NULL && a->local_ip[0] != '\0' ? a->local_ip :
+	    NULL;
+	len = logfmt_expand(line, sizeof(line), fmt, &v);
+	if (len >= sizeof(line) && (big = malloc(len + 1)) != NULL)
+		logfmt_expand(big, len + 1, fmt, &v);
+	fprintf(logfp, "%s\n", big != NULL ? big : line);
+	free(big);
+	return 0;
+}
+
 static void
 log_attempt(const struct attempt *a, const char *const *rcpts,
     const struct smtpc_rcpt *rr, size_t n)
@@ -220,15 +296,23 @@ log_attempt(const struct attempt *a, const char *const *rcpts,
 	const struct tls_conn_info *ti = r != NULL && r->tls ? &r->info : NULL;
 	char ts[32];
 	size_t i;
+	int builtin = 0;
 
+	/* Postfix's TLS line only along built-in lines. */
+	for (i = 0; i < n && logfmt == LOG_TEXT; i++)
+		if (log_custom(a, rcpts[i], &rr[i], 1) == -1)
+			builtin = 1;
 	log_stamp(ts, sizeof(ts));
-	if (logfmt == LOG_TEXT && ti != NULL && !a->tls_logged)
+	if (logfmt == LOG_TEXT && ti != NULL && !a->tls_logged && builtin)
 		fprintf(logfp, "%s %s[%ld]: %s TLS connection established to "
 		    "%s[%s]:%u: %s with cipher %s (%d/%d bits)\n", ts,
 		    progname, (long)getpid(), smtpc_trust_name(r->trust),
 		    a->host, a->ip, a->port, ti->protocol, ti->cipher,
 		    ti->usebits, ti->algbits);
 	for (i = 0; i < n; i++) {
+		if (logfmt == LOG_TEXT && log_custom(a, rcpts[i], &rr[i], 0) ==
+		    0)
+			continue;
 		if (logfmt == LOG_TEXT) {
 			fprintf(logfp, "%s %s[%ld]: %s%sto=<%s>, relay=%s[%s]:%u, "
 			    "binding=%s, domain=%s, tls=%s/%s, "
@@ -381,6 +465,11 @@ deliver_group(const struct opts *o, const struct ectls_table *t,
 	memset(&at, 0, sizeof(at));
 	at.binding = o->binding;
 	at.domain = domain;
+	at.from = o->from;
+	at.msg = body;
+	at.msglen = bodylen;
+	at.tries = 1;
+	at.since = send_start;
 	at.host = "none";
 	at.ip = "none";
 	if ((pol = ectls_lookup_ex(t, o->binding, domain, NULL, &err)) ==
@@ -393,6 +482,7 @@ deliver_group(const struct opts *o, const struct ectls_table *t,
 	}
 	tls = (enum ectls_tls)ectls_get_tls(pol);
 	at.tls_type = tls;
+	at.gateway = ectls_get_gateway(pol);
 	helo_name(pol, helo, sizeof(helo));
 
 	memset(&sp, 0, sizeof(sp));
@@ -479,6 +569,8 @@ deliver_group(const struct opts *o, const struct ectls_table *t,
 				log_attempt(&at, rcpts, rr, n);
 				continue;
 			}
+			logfmt_local_ip(io.fd, at.local_ip,
+			    sizeof(at.local_ip));
 			res.rcpt = rr;
 			smtpc_session(&io, &sp, &res);
 			at.res = &res;
@@ -696,6 +788,10 @@ cmd_send(int argc, char **argv)
 		logfp = stderr;
 	}
 	logfmt = o.logfmt;
+	logtbl = t;
+	send_start = (int64_t)time(NULL);
+	snprintf(send_id, sizeof(send_id), "%08" PRIX64 "-%05ld",
+	    (uint64_t)send_start, (long)getpid());
 
 	rr = calloc(o.nto, sizeof(*rr));
 	grp = calloc(o.nto, sizeof(*grp));
@@ -1301,6 +1397,13 @@ job_settle(struct job *j, struct jmsg *jm, const struct smtpc_result *res)
 	fill_attempt(&m->last, &j->at, res, reply, now);
 	j->at.qid = jm->id;
 	j->at.res = res;
+	j->at.from = m->from;
+	/* The body read is this message's only while in its transaction. */
+	j->at.msg = j->cur != NONE_IDX && &j->v[j->cur] == jm ? j->body :
+	    NULL;
+	j->at.msglen = j->at.msg != NULL ? j->bodylen : 0;
+	j->at.tries = m->attempts;
+	j->at.since = m->created;
 	log_attempt(&j->at, jm->rcpts, jm->rr, jm->nr);
 	j->at.qid = NULL;
 	if (res != NULL && res->tls)
@@ -1608,6 +1711,7 @@ job_run(struct job *j)
 
 	tls = (enum ectls_tls)ectls_get_tls(pol);
 	j->at.tls_type = tls;
+	j->at.gateway = ectls_get_gateway(pol);
 	j->limit = ectls_get_max_deliveries_per_connection(pol);
 	helo_name(pol, helo, sizeof(helo));
 	memset(&j->sp_, 0, sizeof(j->sp_));
@@ -1683,6 +1787,8 @@ job_run(struct job *j)
 				j->have_last_res = 0;
 				continue;
 			}
+			logfmt_local_ip(io.fd, j->at.local_ip,
+			    sizeof(j->at.local_ip));
 			progress = job_session(j, &io);
 			/*
 			 * tls_ifavailable_fallback: a failed negotiation is
@@ -2097,6 +2203,7 @@ runner_reload(struct runner *R, int force)
 	}
 	ectls_close(R->table);	/* workers keep their own mapping */
 	R->table = t;
+	logtbl = t;
 	R->table_st = stb;
 	R->have_refused = 0;
 	log_event(NULL, "reload", "table reloaded: \"%s\" (%zu bindings, "
@@ -2204,6 +2311,7 @@ cmd_run(int argc, char **argv)
 		    strerror(errno) : ectls_strerror(err));
 		return EX_USAGE_;
 	}
+	logtbl = R.table;
 	if ((R.sp = spool_open(spooldir, 1, why, sizeof(why))) == NULL) {
 		fprintf(stderr, "%s: error: %s\n", progname, why);
 		return EX_USAGE_;

@@ -8,3 +8,4 @@ PROGRAMS += $(BUILD)/ectls-deliver
 $(BUILD)/ectls-deliver: $(call obj,$(DELIVER_SRCS)) $(BUILD)/libectls.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DELIVER_LIBS)
+RUNTIME_SRCS += runtime/deliver/logfmt.c

@@ -434,7 +434,9 @@ file_get(struct tls_checker *tc, const char *path)
 	}
 	f->next = tc->files;
 	tc->files = f;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO without a writer must not block the open (only
+	 * regular files are read; it does not change reads of those). */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		f->err = errno;
 		return f;
 	}

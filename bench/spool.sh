@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# bench/spool.sh -- the spool engine of ectls-deliver against Postfix's own
+# SMTP client (`make bench-spool`).  Loopback only; runs as root (it starts
+# two private Postfix instances with tests/deliver/postfix.sh, stopped on
+# exit).
+#
+#  sink    a Postfix on 127.0.0.1 offering STARTTLS that accepts every
+#          message and discards it in cleanup (header_checks DISCARD).
+#  ectls   N small messages queued once with `ectls-deliver submit` into a
+#          template spool; for each concurrency C a copy of it is delivered
+#          by `ectls-deliver run --once --concurrency C` under
+#          tls = required, tls_verify = host, TLS 1.3 only.
+#  postfix a second Postfix relaying everything to the sink with
+#          smtp_tls_security_level = encrypt and
+#          default_destination_concurrency_limit = C (initial concurrency C
+#          too); the N messages are injected with its sendmail while
+#          defer_transports = smtp holds them, then released
+#          (postqueue -f) and timed until its queue is empty.
+#
+# Reported per run: wall time, deliveries per second, peak RSS (the sum of
+# every process of the engine -- ectls master and workers, or the relay
+# Postfix's master, qmgr, smtp, ... -- sampled every 50 ms).  Deliveries
+# are checked: the sink's log must show N discarded messages for each run.
+#   BENCH_SPOOL_N=10000 BENCH_SPOOL_CONC="1 10 50" \
+#   DELIVER=build/ectls-deliver ECTLS=build/ectls BENCH_DIR=build/bench \
+#   bench/spool.sh
+set -u
+N=${BENCH_SPOOL_N:-10000}
+CONCS=${BENCH_SPOOL_CONC:-"1 10 50"}
+DELIVER=${DELIVER:-build/ectls-deliver}
+ECTLS=${ECTLS:-build/ectls}
+TOP=$(pwd)
+DIR=$(mktemp -d "${BENCH_DIR:-build/bench}/spool.XXXXXX")
+DIR=$(cd "$DIR" && pwd)
+PF=$TOP/tests/deliver/postfix.sh
+SINK=$DIR/sink
+RELAY=$DIR/relay
+RUN_PID=
+
+cleanup() {
+	[ -n "$RUN_PID" ] && kill -KILL -- "-$RUN_PID" 2>/dev/null
+	[ -f "$RELAY/main.cf" ] && sh "$PF" stop "$RELAY" >/dev/null 2>&1
+	[ -f "$SINK/main.cf" ] && sh "$PF" stop "$SINK" >/dev/null 2>&1
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+die() { echo "bench-spool: $*" >&2; exit 1; }
+
+command -v postfix >/dev/null 2>&1 || die "postfix is not installed (scripts/install-deps)"
+[ -x "$DELIVER" ] && [ -x "$ECTLS" ] || die "build ectls and ectls-deliver first"
+
+sh "$TOP/tests/deliver/pki.sh" "$DIR/pki" >/dev/null 2>&1 || die "PKI"
+chmod 600 "$DIR/pki/client.key"
+read -r PT PP < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+
+# ---- the sink -------------------------------------------------------------
+mkdir -p "$SINK"
+sh "$PF" start "$SINK" "$DIR/pki" "$PT" "$PP" bench.test >"$DIR/sink.log" 2>&1 ||
+    { cat "$DIR/sink.log" >&2; die "sink Postfix did not start"; }
+echo '/^/ DISCARD bench sink' >"$SINK/discard"
+postconf -c "$SINK" -e "header_checks = regexp:$SINK/discard" \
+    "smtpd_tls_ask_ccert = no" "smtpd_tls_loglevel = 0" \
+    "default_process_limit = 200"
+postfix -c "$SINK" reload >/dev/null 2>&1
+sleep 1
+# sink_count : messages the sink has discarded so far
+sink_count() { grep -c 'discard: header' "$SINK/maillog" 2>/dev/null; }
+# wait_sink WANT : until the sink has discarded WANT messages (300 s)
+wait_sink() {
+	local i
+	for i in $(seq 3000); do
+		[ "$(sink_count)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# rss_watch SID OUT : peak of the summed RSS (KiB) of session SID into OUT
+rss_watch() {
+	local peak=0 cur
+	while kill -0 "$1" 2>/dev/null; do
+		cur=$(ps -o rss= -s "$1" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+		[ "$cur" -gt "$peak" ] && peak=$cur && echo "$peak" >"$2"
+		sleep 0.05
+	done
+}
+
+now() { date +%s.%N; }
+
+# ---- ectls: the template spool ----------------------------------------------
+cat >"$DIR/bench.conf" <<CF
+tls_protocols = "-ALL:+TLSv1.3"
+ehlo_hostname = "client.example.test"
+domain "bench.test" {
+	tls = required
+	tls_verify = host
+	tls_ca = "$DIR/pki/root.crt"
+	gateway = "mx.example.test:$PT"
+}
+CF
+"$ECTLS" compile "$DIR/bench.conf" -o "$DIR/bench.ectp" >"$DIR/compile.log" 2>&1 ||
+    { cat "$DIR/compile.log" >&2; die "bench configuration does not compile"; }
+mkdir -p "$DIR/msgs"
+for i in $(seq "$N"); do
+	printf 'From: sender@client.example.test\nTo: u%d@bench.test\nSubject: bench %d\nMessage-ID: <bench-%d@client.example.test>\n\nA small message, number %d.\n' \
+	    "$i" "$i" "$i" "$i" >"$DIR/msgs/$i"
+done
+t0=$(now)
+seq "$N" | xargs -P 8 -I{} "$DELIVER" submit --spool "$DIR/template" \
+    --from sender@client.example.test --to "u{}@bench.test" "$DIR/msgs/{}" >/dev/null ||
+    die "submit failed"
+t1=$(now)
+[ "$(ls "$DIR/template/queue" | wc -l)" -eq "$N" ] || die "template spool incomplete"
+awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN {
+	printf "ectls-deliver submit: %d messages in %.1f s (%.0f/s, 8 in parallel, 2 fsyncs + 2 directory fsyncs each)\n", n, b - a, n / (b - a) }'
+
+printf '\n%-8s %5s %9s %11s %12s   %s\n' engine conc "time (s)" "msgs/s" "peak RSS" "check"
+
+# ---- runs -------------------------------------------------------------------
+for C in $CONCS; do
+	# ectls-deliver
+	rm -rf "$DIR/work"
+	cp -a "$DIR/template" "$DIR/work"
+	base=$(sink_count)
+	echo 0 >"$DIR/rss"
+	t0=$(now)
+	setsid "$DELIVER" run --spool "$DIR/work" --table "$DIR/bench.ectp" --once \
+	    --concurrency "$C" --resolve mx.example.test:127.0.0.1 \
+	    --log "$DIR/ectls-$C.log" &
+	RUN_PID=$!
+	rss_watch "$RUN_PID" "$DIR/rss" &
+	w=$!
+	wait "$RUN_PID"
+	rc=$?
+	RUN_PID=
+	t1=$(now)
+	wait "$w"
+	wait_sink $((base + N))
+	got=$(( $(sink_count) - base ))
+	left=$(ls "$DIR/work/queue" "$DIR/work/defer" | grep -c .)
+	check="exit $rc, sink got $got, $left left"
+	[ "$rc" -eq 0 ] && [ "$got" -eq "$N" ] && [ "$left" -eq 0 ] && check="ok: $got delivered"
+	awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$C" -v r="$(cat "$DIR/rss")" -v k="$check" 'BEGIN {
+		printf "%-8s %5d %9.2f %11.0f %9.1f MiB   %s\n", "ectls", c, b - a, n / (b - a), r / 1024, k }'
+
+	# Postfix's smtp client, through a relay instance.
+	[ -f "$RELAY/main.cf" ] && sh "$PF" stop "$RELAY" >/dev/null 2>&1
+	rm -rf "$RELAY"
+	mkdir -p "$RELAY"
+	read -r RT RP < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+	sh "$PF" start "$RELAY" "$DIR/pki" "$RT" "$RP" relay-unused.test >"$DIR/relay.log" 2>&1 ||
+	    { cat "$DIR/relay.log" >&2; die "relay Postfix did not start"; }
+	postconf -c "$RELAY" -e "relayhost = [127.0.0.1]:$PT" \
+	    "smtp_tls_security_level = encrypt" \
+	    "smtp_tls_loglevel = 1" \
+	    "default_destination_concurrency_limit = $C" \
+	    "initial_destination_concurrency = $C" \
+	    "default_process_limit = $((C + 50))" \
+	    "defer_transports = smtp" \
+	    "smtp_helo_name = client.example.test"
+	postfix -c "$RELAY" reload >/dev/null 2>&1
+	sleep 1
+	seq "$N" | xargs -P 8 -I{} /usr/sbin/sendmail -C "$RELAY" \
+	    -f sender@client.example.test "u{}@bench.test" <"$DIR/msgs/1" 2>/dev/null
+	# All picked up and held (deferred by defer_transports).
+	for i in $(seq 3000); do
+		n=$(find "$RELAY/queue/deferred" -type f | wc -l)
+		[ "$n" -ge "$N" ] && break
+		sleep 0.1
+	done
+	[ "$n" -ge "$N" ] || die "relay queue holds $n of $N"
+	postconf -c "$RELAY" -e "defer_transports ="
+	base=$(sink_count)
+	master=$(awk '{ print $1; exit }' "$RELAY/queue/pid/master.pid")
+	echo 0 >"$DIR/rss"
+	t0=$(now)
+	postfix -c "$RELAY" reload >/dev/null 2>&1
+	postqueue -c "$RELAY" -f
+	rss_watch "$master" "$DIR/rss" &
+	w=$!
+	for i in $(seq 6000); do
+		left=$(find "$RELAY/queue/incoming" "$RELAY/queue/active" \
+		    "$RELAY/queue/deferred" "$RELAY/queue/maildrop" -type f | wc -l)
+		[ "$left" -eq 0 ] && break
+		sleep 0.05
+	done
+	t1=$(now)
+	kill "$w" 2>/dev/null
+	wait "$w" 2>/dev/null
+	wait_sink $((base + N))
+	got=$(( $(sink_count) - base ))
+	check="sink got $got, $left left"
+	[ "$got" -eq "$N" ] && [ "$left" -eq 0 ] && check="ok: $got delivered"
+	awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$C" -v r="$(cat "$DIR/rss")" -v k="$check" 'BEGIN {
+		printf "%-8s %5d %9.2f %11.0f %9.1f MiB   %s\n", "postfix", c, b - a, n / (b - a), r / 1024, k }'
+	printf '%-8s %5s   TLS connections: ectls %s, postfix %s\n' "" "" \
+	    "$(grep -c 'TLS connection established to' "$DIR/ectls-$C.log")" \
+	    "$(grep -c 'TLS connection established to' "$RELAY/maillog")"
+	sessions="$(grep -ho 'TLSv1\.[0-9] with cipher [A-Z0-9_]*' "$DIR/ectls-$C.log" "$RELAY/maillog" | sort -u | tr '\n' ';')"
+	printf '%-8s %5s   negotiated: %s\n' "" "" "$sessions"
+	sh "$PF" stop "$RELAY" >/dev/null 2>&1
+done
