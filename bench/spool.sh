@@ -42,7 +42,7 @@ cleanup() {
 	[ -n "$RUN_PID" ] && kill -KILL -- "-$RUN_PID" 2>/dev/null
 	[ -f "$RELAY/main.cf" ] && sh "$PF" stop "$RELAY" >/dev/null 2>&1
 	[ -f "$SINK/main.cf" ] && sh "$PF" stop "$SINK" >/dev/null 2>&1
-	rm -rf "$DIR"
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
 die() { echo "bench-spool: $*" >&2; exit 1; }

@@ -10,7 +10,11 @@
  * then one SMTP session per attempt (smtpc.h enforces tls/tls_verify).
  * Each attempt logs, per recipient, one line (text, Postfix-like, or one
  * JSON object with the tls_macros values); a TLS session adds Postfix's
- * "... TLS connection established to ..." line in text form.
+ * "... TLS connection established to ..." line in text form.  When the
+ * table carries the custom_logger formats of the configuration
+ * (compiler/logfmt.h), a text line is instead the expansion of
+ * delivery_format, transient_failure_format or permanent_failure_format
+ * for the recipient's outcome (deliver/logfmt.h), when that one is set.
  *
  * Exit: 0 all delivered, 75 some deferred and none failed, 69 some failed
  * permanently, 2 usage or an unreadable table or message.

@@ -287,3 +287,28 @@ fi
 deliver "$TMP/n.ectp" ok user@req-host.test
 check_line "without tls_macros: %outbound_tls* written as is" 0 \
     "D|ectls log test|m1@client.example.test|mx.example.test|default|1|127.0.0.1|%local_ip|user|req-host.test|sender|client.example.test|$SIZE|%outbound_tls|%outbound_tls_type|%outbound_tls_protocol|%outbound_tls_cipher|%outbound_tls_cipher_algbits|%outbound_tls_cipher_usebits|%outbound_tls_verified|%outbound_tls_issuer|%outbound_tls_subject|250 2.0.0 Ok: queued as SCRIPTED||%zz|100%"
+
+# ---- the spool runner uses the formats too ----------------------------------
+# A message without Message-ID: %i is the queue ID; %N counts the attempts.
+MSG2=$TMP/msg2
+printf 'Subject: spooled\n\nbody\n' >"$MSG2"
+SIZE2=$(awk '{ sub(/^\./, ".."); printf "%s\r\n", $0 }' "$MSG2" | wc -c)
+qid=$("$DELIVER" submit --spool "$TMP/sp" --from sender@client.example.test \
+    --to user@req-host.test "$MSG2" 2>"$TMP/out")
+rm -f "$TMP/log"
+if [ -n "$qid" ] && peer_start fail=rcpt:451; then
+	T0=$(date +%s)
+	"$DELIVER" run --spool "$TMP/sp" --table "$TMP/openssl.ectp" --once \
+	    --resolve mx.example.test:127.0.0.1 --log "$TMP/log" >"$TMP/out" 2>&1
+	T1=$(date +%s)
+	peer_stop
+	# The attempt's line; the spool's own event lines stay built-in.
+	grep ' T|' "$TMP/log" >"$TMP/log.t"
+	cp "$TMP/log.t" "$TMP/log"
+	rc=75
+	check_line "run: deferral in transient_failure_format, %i = queue ID" 75 \
+	    "T|spooled|$qid|mx.example.test|default|1|127.0.0.1|127.0.0.1|user|req-host.test|sender|client.example.test|$SIZE2|TLS|required|TLSv1.3|TLS_AES_128_GCM_SHA256|128|128|verified|ectls deliver root|mx.example.test|451 4.0.0 scripted failure at rcpt||%zz|100%"
+else
+	notok "run: deferral in transient_failure_format (submit or peer failed)"
+	sed 's/^/#   /' "$TMP/out"
+fi
