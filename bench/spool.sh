@@ -6,7 +6,9 @@
 # exit).
 #
 #  sink    a Postfix on 127.0.0.1 offering STARTTLS that accepts every
-#          message and discards it in cleanup (header_checks DISCARD).
+#          message and discards it in cleanup (header_checks DISCARD;
+#          in_flow_delay = 0, else cleanup paces arrivals to 1/s once
+#          nothing is ever delivered).
 #  ectls   N small messages queued once with `ectls-deliver submit` into a
 #          template spool; for each concurrency C a copy of it is delivered
 #          by `ectls-deliver run --once --concurrency C` under
@@ -65,7 +67,7 @@ sh "$PF" start "$SINK" "$DIR/pki" "$PT" "$PP" bench.test >"$DIR/sink.log" 2>&1 |
 echo '/^/ DISCARD bench sink' >"$SINK/discard"
 postconf -c "$SINK" -e "header_checks = regexp:$SINK/discard" \
     "smtpd_tls_ask_ccert = no" "smtpd_tls_loglevel = 0" \
-    "default_process_limit = 200"
+    "default_process_limit = 200" "in_flow_delay = 0"
 postfix -c "$SINK" reload >/dev/null 2>&1
 sleep 1
 # sink_count : messages the sink has discarded so far
@@ -142,7 +144,7 @@ for C in $CONCS; do
 	wait "$w"
 	wait_sink $((base + N))
 	got=$(( $(sink_count) - base ))
-	left=$(ls "$DIR/work/queue" "$DIR/work/defer" | grep -c .)
+	left=$(find "$DIR/work/queue" "$DIR/work/defer" -type f | wc -l)
 	check="exit $rc, sink got $got, $left left"
 	[ "$rc" -eq 0 ] && [ "$got" -eq "$N" ] && [ "$left" -eq 0 ] && check="ok: $got delivered"
 	awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$C" -v r="$(cat "$DIR/rss")" -v k="$check" 'BEGIN {
@@ -169,8 +171,9 @@ print(*[s.getsockname()[1] for s in ss])')
 	    "smtp_helo_name = client.example.test"
 	postfix -c "$RELAY" reload >/dev/null 2>&1
 	sleep 1
-	seq "$N" | xargs -P 8 -I{} /usr/sbin/sendmail -C "$RELAY" \
-	    -f sender@client.example.test "u{}@bench.test" <"$DIR/msgs/1" 2>/dev/null
+	seq "$N" | xargs -P 8 -I{} sh -c '/usr/sbin/sendmail -C "$1" \
+	    -f sender@client.example.test "u$2@bench.test" <"$3/msgs/$2"' \
+	    sendmail "$RELAY" {} "$DIR" || die "sendmail failed"
 	# All picked up and held (deferred by defer_transports).
 	for i in $(seq 3000); do
 		n=$(find "$RELAY/queue/deferred" -type f | wc -l)

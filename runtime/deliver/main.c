@@ -20,8 +20,12 @@
  * permanently, 2 usage or an unreadable table or message.
  */
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -1701,7 +1705,7 @@ job_run(struct job *j)
 	enum ectls_tls tls;
 	struct io io;
 	size_t nroutes, nr, h, a, naddrs = 0;
-	int fallback_used = 0, progress;
+	int fallback_used = 0, progress, one = 1;
 
 	memset(&j->at, 0, sizeof(j->at));
 	j->at.binding = j->binding;
@@ -1793,6 +1797,13 @@ job_run(struct job *j)
 			}
 			logfmt_local_ip(io.fd, j->at.local_ip,
 			    sizeof(j->at.local_ip));
+			/*
+			 * The body and the final "." are two writes with no
+			 * read between: without TCP_NODELAY, Nagle holds the
+			 * second until the peer's delayed ACK (40 ms).
+			 */
+			(void)setsockopt(io.fd, IPPROTO_TCP, TCP_NODELAY,
+			    &one, sizeof(one));
 			progress = job_session(j, &io);
 			/*
 			 * tls_ifavailable_fallback: a failed negotiation is
