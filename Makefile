@@ -157,7 +157,7 @@ VALGRIND ?= valgrind --error-exitcode=99 --leak-check=full
 VALGRIND_SUITES ?= lint compile parser report
 VG_DIR = $(abspath $(BUILD))/valgrind
 
-check-valgrind: all
+check-valgrind: all unit-tests
 	$(Q)rm -rf $(VG_DIR) && mkdir -p $(VG_DIR)/log
 	$(Q){ echo '#!/bin/sh'; \
 	    echo 'exec $(VALGRIND) --quiet --log-file=$(VG_DIR)/log/vg.%p $(abspath $(BUILD))/ectls "$$@"'; \

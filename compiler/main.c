@@ -3,6 +3,7 @@
  * main.c -- `ectls`: dispatch to a subcommand.  The only place (with the
  * report writers it calls) that prints.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,11 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/*
+	 * Past a file-size limit write(2) must fail with EFBIG, so compile
+	 * can remove its temporary file, instead of the signal killing us.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
