@@ -215,9 +215,9 @@ if [ -x "$D" ]; then
 	[ -z "$bad" ] && ok "ectls-deliver(8) documents every option of --help" ||
 	    notok "ectls-deliver(8) lacks:$bad"
 	es=$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$MAN/ectls-deliver.8" |
-	    sed -n 's/^\.It \([0-9]*\)$/\1/p' | sort -n | tr '\n' ' ')
+	    sed -n 's/^\.It \([0-9]*\)$/\1/p' | sort -nu | tr '\n' ' ')
 	he=$(grep -o '\b[0-9]\+ [a-z]' "$TMP/dhelp" | grep -o '^[0-9]*' |
-	    sort -n | tr '\n' ' ')
+	    sort -nu | tr '\n' ' ')
 	[ -n "$he" ] && [ "$es" = "$he" ] &&
 	    ok "ectls-deliver(8) exit statuses are those of --help: $es" ||
 	    notok "ectls-deliver(8) exit statuses \"$es\", --help \"$he\""
