@@ -5,7 +5,6 @@
 # in SCHEMA_SRCS only to name its object; the explicit rules below build that
 # object from the generated file.
 SCHEMA_SRCS += schema/schema.c
-SCHEMA_SRCS += schema/schema_sha256.c
 SCHEMA_SRCS += schema/embedded.c
 # `ectls schema` (the command lives with the other commands in compiler/).
 COMPILER_SRCS += compiler/cmd_schema.c

@@ -31,7 +31,7 @@
 
 #include "diag.h"
 #include "schema.h"
-#include "schema_sha256.h"
+#include "sha256.h"
 
 /* Generated at build time from schema/options.{xml,xsd} (schema/module.mk). */
 extern const unsigned char	schema_embedded_xml[];
@@ -1039,7 +1039,7 @@ update_hash(struct schema *s)
 
 	if (schema_canonical(s, &canon, &len) == -1)
 		return -1;
-	schema_sha256(canon, len, s->digest);
+	sha256(canon, len, s->digest);
 	free(canon);
 	for (i = 0; i < 32; i++) {
 		s->hex[2 * i] = hexd[s->digest[i] >> 4];

@@ -21,7 +21,7 @@
 
 #include "diag.h"
 #include "schema.h"
-#include "schema_sha256.h"
+#include "sha256.h"
 
 static char tmpdir[] = "/tmp/ectls-test-schema.XXXXXX";
 
@@ -670,18 +670,18 @@ test_hash(void **state)
 	size_t len, i;
 
 	(void)state;
-	schema_sha256("abc", 3, dg);
+	sha256("abc", 3, dg);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
 	assert_string_equal(hex, abc);
-	schema_sha256("", 0, dg);
+	sha256("", 0, dg);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
 	assert_string_equal(hex, empty);
 
 	/* The version is the SHA-256 of the canonical form, and stable. */
 	assert_int_equal(schema_canonical(s, &canon, &len), 0);
-	schema_sha256(canon, len, dg);
+	sha256(canon, len, dg);
 	free(canon);
 	schema_digest(s, dg2);
 	assert_memory_equal(dg, dg2, 32);
