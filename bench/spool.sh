@@ -18,7 +18,10 @@
 #          default_destination_concurrency_limit = C (initial concurrency C
 #          too); the N messages are injected with its sendmail while
 #          defer_transports = smtp holds them, then released
-#          (postqueue -f) and timed until its queue is empty.
+#          (postqueue -f) and timed until its queue is empty.  Postfix's
+#          defaults otherwise: a new TLS connection per message (its
+#          smtp_tls_connection_reuse needs tlsproxy, whose handshakes failed
+#          in such a private instance, so it is not measured here).
 #
 # Reported per run: wall time, deliveries per second, peak RSS (the sum of
 # every process of the engine -- ectls master and workers, or the relay
@@ -47,6 +50,7 @@ cleanup() {
 	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$DIR"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 die() { echo "bench-spool: $*" >&2; exit 1; }
 
 command -v postfix >/dev/null 2>&1 || die "postfix is not installed (scripts/install-deps)"
@@ -82,17 +86,32 @@ wait_sink() {
 	return 1
 }
 
-# rss_watch SID OUT : peak of the summed RSS (KiB) of session SID into OUT
+# rss_watch SID OUT : peaks (KiB) of the summed RSS and of the summed PSS
+# (shared pages divided among the processes mapping them) of the processes
+# of session SID, "RSS PSS" into OUT
 rss_watch() {
-	local peak=0 cur
+	local prss=0 ppss=0 rss pss pids
 	while kill -0 "$1" 2>/dev/null; do
-		cur=$(ps -o rss= -s "$1" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-		[ "$cur" -gt "$peak" ] && peak=$cur && echo "$peak" >"$2"
+		pids=$(ps -o pid= -s "$1" 2>/dev/null)
+		read -r rss pss < <(for p in $pids; do
+			cat "/proc/$p/smaps_rollup" 2>/dev/null
+		done | awk '/^Rss:/ { r += $2 } /^Pss:/ { p += $2 } END { print r + 0, p + 0 }')
+		[ "$rss" -gt "$prss" ] && prss=$rss
+		[ "$pss" -gt "$ppss" ] && ppss=$pss
+		echo "$prss $ppss" >"$2"
 		sleep 0.05
 	done
 }
 
 now() { date +%s.%N; }
+# report ENGINE CONC T0 T1 CHECK
+report() {
+	awk -v e="$1" -v c="$2" -v a="$3" -v b="$4" -v n="$N" -v k="$5" \
+	    -v r="$(cat "$DIR/rss")" 'BEGIN {
+		split(r, m, " ")
+		printf "%-14s %5d %9.2f %9.0f %10.1f MiB %10.1f MiB   %s\n",
+		    e, c, b - a, n / (b - a), m[1] / 1024, m[2] / 1024, k }'
+}
 
 # ---- ectls: the template spool ----------------------------------------------
 cat >"$DIR/bench.conf" <<CF
@@ -121,37 +140,11 @@ t1=$(now)
 awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN {
 	printf "ectls-deliver submit: %d messages in %.1f s (%.0f/s, 8 in parallel, 2 fsyncs + 2 directory fsyncs each)\n", n, b - a, n / (b - a) }'
 
-printf '\n%-8s %5s %9s %11s %12s   %s\n' engine conc "time (s)" "msgs/s" "peak RSS" "check"
+printf '\n%-14s %5s %9s %9s %14s %14s   %s\n' engine conc "time (s)" "msgs/s" "peak RSS sum" "peak PSS sum" "check"
 
-# ---- runs -------------------------------------------------------------------
-for C in $CONCS; do
-	# ectls-deliver
-	rm -rf "$DIR/work"
-	cp -a "$DIR/template" "$DIR/work"
-	base=$(sink_count)
-	echo 0 >"$DIR/rss"
-	t0=$(now)
-	setsid "$DELIVER" run --spool "$DIR/work" --table "$DIR/bench.ectp" --once \
-	    --concurrency "$C" --resolve mx.example.test:127.0.0.1 \
-	    --log "$DIR/ectls-$C.log" &
-	RUN_PID=$!
-	rss_watch "$RUN_PID" "$DIR/rss" &
-	w=$!
-	wait "$RUN_PID"
-	rc=$?
-	RUN_PID=
-	t1=$(now)
-	wait "$w"
-	wait_sink $((base + N))
-	got=$(( $(sink_count) - base ))
-	left=$(find "$DIR/work/queue" "$DIR/work/defer" -type f | wc -l)
-	check="exit $rc, sink got $got, $left left"
-	[ "$rc" -eq 0 ] && [ "$got" -eq "$N" ] && [ "$left" -eq 0 ] && check="ok: $got delivered"
-	awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$C" -v r="$(cat "$DIR/rss")" -v k="$check" 'BEGIN {
-		printf "%-8s %5d %9.2f %11.0f %9.1f MiB   %s\n", "ectls", c, b - a, n / (b - a), r / 1024, k }'
-
-	# Postfix's smtp client, through a relay instance.
-	[ -f "$RELAY/main.cf" ] && sh "$PF" stop "$RELAY" >/dev/null 2>&1
+# postfix_run CONC NAME : Postfix's smtp client through a relay instance
+postfix_run() {
+	local C=$1 VARIANT=$2 i n left base master t0 t1 w got check
 	rm -rf "$RELAY"
 	mkdir -p "$RELAY"
 	read -r RT RP < <(python3 -c '
@@ -184,13 +177,13 @@ print(*[s.getsockname()[1] for s in ss])')
 	postconf -c "$RELAY" -e "defer_transports ="
 	base=$(sink_count)
 	master=$(awk '{ print $1; exit }' "$RELAY/queue/pid/master.pid")
-	echo 0 >"$DIR/rss"
+	echo 0 0 >"$DIR/rss"
 	t0=$(now)
 	postfix -c "$RELAY" reload >/dev/null 2>&1
 	postqueue -c "$RELAY" -f
 	rss_watch "$master" "$DIR/rss" &
 	w=$!
-	for i in $(seq 6000); do
+	for i in $(seq 12000); do
 		left=$(find "$RELAY/queue/incoming" "$RELAY/queue/active" \
 		    "$RELAY/queue/deferred" "$RELAY/queue/maildrop" -type f | wc -l)
 		[ "$left" -eq 0 ] && break
@@ -203,12 +196,41 @@ print(*[s.getsockname()[1] for s in ss])')
 	got=$(( $(sink_count) - base ))
 	check="sink got $got, $left left"
 	[ "$got" -eq "$N" ] && [ "$left" -eq 0 ] && check="ok: $got delivered"
-	awk -v a="$t0" -v b="$t1" -v n="$N" -v c="$C" -v r="$(cat "$DIR/rss")" -v k="$check" 'BEGIN {
-		printf "%-8s %5d %9.2f %11.0f %9.1f MiB   %s\n", "postfix", c, b - a, n / (b - a), r / 1024, k }'
-	printf '%-8s %5s   TLS connections: ectls %s, postfix %s\n' "" "" \
-	    "$(grep -c 'TLS connection established to' "$DIR/ectls-$C.log")" \
-	    "$(grep -c 'TLS connection established to' "$RELAY/maillog")"
-	sessions="$(grep -ho 'TLSv1\.[0-9] with cipher [A-Z0-9_]*' "$DIR/ectls-$C.log" "$RELAY/maillog" | sort -u | tr '\n' ';')"
-	printf '%-8s %5s   negotiated: %s\n' "" "" "$sessions"
+	report "$VARIANT" "$C" "$t0" "$t1" "$check"
+	printf '%-14s %5s   TLS connections: %s; %s\n' "" "" \
+	    "$(grep -c 'TLS connection established to' "$RELAY/maillog")" \
+	    "$(grep -ho 'TLSv1\.[0-9] with cipher [A-Z0-9_]*' "$RELAY/maillog" | sort | uniq -c | sed 's/^ *//' | tr '\n' ' ')"
 	sh "$PF" stop "$RELAY" >/dev/null 2>&1
+}
+
+# ---- runs -------------------------------------------------------------------
+for C in $CONCS; do
+	# ectls-deliver
+	rm -rf "$DIR/work"
+	cp -a "$DIR/template" "$DIR/work"
+	base=$(sink_count)
+	echo 0 0 >"$DIR/rss"
+	t0=$(now)
+	setsid "$DELIVER" run --spool "$DIR/work" --table "$DIR/bench.ectp" --once \
+	    --concurrency "$C" --resolve mx.example.test:127.0.0.1 \
+	    --log "$DIR/ectls-$C.log" &
+	RUN_PID=$!
+	rss_watch "$RUN_PID" "$DIR/rss" &
+	w=$!
+	wait "$RUN_PID"
+	rc=$?
+	RUN_PID=
+	t1=$(now)
+	wait "$w"
+	wait_sink $((base + N))
+	got=$(( $(sink_count) - base ))
+	left=$(find "$DIR/work/queue" "$DIR/work/defer" -type f | wc -l)
+	check="exit $rc, sink got $got, $left left"
+	[ "$rc" -eq 0 ] && [ "$got" -eq "$N" ] && [ "$left" -eq 0 ] && check="ok: $got delivered"
+	report ectls "$C" "$t0" "$t1" "$check"
+
+	printf '%-14s %5s   TLS connections: %s; %s\n' "" "" \
+	    "$(grep -c 'TLS connection established to' "$DIR/ectls-$C.log")" \
+	    "$(grep -ho 'TLSv1\.[0-9] with cipher [A-Z0-9_]*' "$DIR/ectls-$C.log" | sort | uniq -c | sed 's/^ *//' | tr '\n' ' ')"
+	postfix_run "$C" postfix
 done

@@ -691,11 +691,12 @@ spool_load(struct spool *sp, const char *id, int failed, struct spool_msg *m,
 			    strerror(errno));
 			return -1;
 		}
-		if (memchr(text, '\0', len) != NULL ||
-		    parse_state(text, m, why, whylen) == -1) {
-			if (memchr(text, '\0', len) != NULL)
-				spool_why(why, whylen, "NUL byte in state "
-				    "file");
+		if (memchr(text, '\0', len) != NULL) {
+			spool_why(why, whylen, "NUL byte in state file");
+			free(text);
+			return -1;
+		}
+		if (parse_state(text, m, why, whylen) == -1) {
 			free(text);
 			spool_msg_fini(m);
 			return -1;
