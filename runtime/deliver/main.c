@@ -1535,6 +1535,14 @@ job_next(void *arg)
 	job_settle(j, jm, &j->res);
 	j->cur = NONE_IDX;
 	j->progress++;
+	/*
+	 * job_settle freed this message's recipients and results, which the
+	 * session still points at: until another message starts, it has
+	 * none (smtpc settles what is pending when the session ends).
+	 */
+	j->sp_.rcpts = NULL;
+	j->sp_.nrcpts = 0;
+	j->res.rcpt = NULL;
 	if (child_stop || (j->limit > 0 && j->delivered >= j->limit))
 		return 0;
 	return job_start_next(j) == 0;
