@@ -108,6 +108,7 @@ cmd_compile(int argc, char **argv)
 
 	if ((rc = lint_getopt(argc, argv, 1, &a)) != -1)
 		return rc;
+	lint_progress(&a);
 	if (a.po.syntax_only) {
 		cli_error("compile needs the whole check, not --syntax-only");
 		return 2;

@@ -110,6 +110,65 @@ lint_report(struct diag *d, const struct report_opts *ro,
 }
 
 /*
+ * Progress on a terminal: nothing for the first second (or
+ * ECTLS_PROGRESS_AFTER_MS), then "ectls: checking policies: N/M bindings"
+ * rewritten in place, erased at the end.  Never when stderr is not a
+ * terminal, so logs and CI output stay clean.
+ */
+struct progress {
+	struct timespec	 start;
+	long		 after_ms;
+	int		 shown;
+};
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void
+progress_show(size_t done, size_t total, void *arg)
+{
+	struct progress *pr = arg;
+
+	if (done == total) {
+		if (pr->shown)
+			fputs("\r\033[K", stderr);
+		pr->shown = 0;
+		return;
+	}
+	if (!pr->shown && ms_since(&pr->start) < pr->after_ms)
+		return;
+	pr->shown = 1;
+	fprintf(stderr, "\r%s: checking policies: %zu/%zu bindings",
+	    ectls_progname, done, total);
+	fflush(stderr);
+}
+
+void
+lint_progress(struct lint_args *a)
+{
+	static struct progress pr;
+	const char *env;
+	long v;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &pr.start);
+	pr.after_ms = 1000;
+	if ((env = getenv("ECTLS_PROGRESS_AFTER_MS")) != NULL &&
+	    (v = cli_number(env, 0, 3600000)) != -1)
+		pr.after_ms = v;
+	a->po.progress = progress_show;
+	a->po.progress_arg = &pr;
+}
+
+/*
  * Options shared by lint and compile.  Returns -1 to go on, or the exit
  * status when the command is done (help, list, usage error).
  */
@@ -268,6 +327,7 @@ cmd_lint(int argc, char **argv)
 
 	if ((rc = lint_getopt(argc, argv, 0, &a)) != -1)
 		return rc;
+	lint_progress(&a);
 	diag_init(&d, a.max_errors);
 	rc = pipeline_run(a.file, &a.po, &d, &pl);
 	check_policy_apply(&a.pol, &d);

@@ -19,6 +19,9 @@ struct lint_args {
 /* Parse lint/compile options; -1 to go on, else the exit status. */
 int	lint_getopt(int, char **, int compile, struct lint_args *);
 
+/* Show progress of long runs on stderr when it is a terminal. */
+void	lint_progress(struct lint_args *);
+
 /* Report and derive the exit status (0 clean, 1 findings, 2 failure). */
 int	lint_report(struct diag *, const struct report_opts *,
 	    const struct check_policy *, size_t max_errors);

@@ -320,6 +320,8 @@ pipeline_run(const char *file, const struct pipeline_opts *o, struct diag *d,
 	check_globals(pl, cfg_root(pl->cfg), d);
 	nb = resolve_nbindings(pl->res);
 	for (b = 0; b < nb && !d->truncated; b++) {
+		if (o->progress != NULL && (b & 15) == 0)
+			o->progress(b, nb, o->progress_arg);
 		pr.binding = resolve_binding(pl->res, b);
 		pr.domain = NULL;
 		pr.regex = NULL;
@@ -336,6 +338,8 @@ pipeline_run(const char *file, const struct pipeline_opts *o, struct diag *d,
 			check_policy(pl, o, d, &pr);
 		}
 	}
+	if (o->progress != NULL)
+		o->progress(nb, nb, o->progress_arg);
 	return d->oom ? 2 : 0;
 }
 

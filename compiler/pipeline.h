@@ -24,6 +24,13 @@ struct pipeline_opts {
 	time_t		 now;		/* --now */
 	int		 warn_days;	/* --expiry-warn-days; < 0: default */
 	int		 engines_both;	/* --engines both */
+	/*
+	 * Progress of the policy checks (may be NULL): called with the
+	 * number of bindings done and the total, now and then and once at
+	 * the end (done == total).  The caller decides whether to show it.
+	 */
+	void		(*progress)(size_t done, size_t total, void *arg);
+	void		*progress_arg;
 };
 
 struct pipeline {

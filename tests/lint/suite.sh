@@ -151,3 +151,24 @@ if (cd "$TMP/ex" && "$E" lint case.conf 2>&1) | grep -q tls-unused; then
 else
 	ok "tls-unused is off by default"
 fi
+
+# Progress: on a terminal only (script(1) gives one), erased at the end.
+(cd "$TMP/ex" && ECTLS_PROGRESS_AFTER_MS=0 "$E" lint ecelerity.conf \
+    >/dev/null 2>"$TMP/prog.err")
+if grep -q 'checking policies' "$TMP/prog.err"; then
+	notok "no progress when stderr is not a terminal"
+else
+	ok "no progress when stderr is not a terminal"
+fi
+if command -v script >/dev/null 2>&1; then
+	(cd "$TMP/ex" && ECTLS_PROGRESS_AFTER_MS=0 script -qc \
+	    "$E lint ecelerity.conf" /dev/null >"$TMP/prog.tty" 2>&1)
+	if grep -q 'checking policies: [0-9]*/[0-9]* bindings' \
+	    "$TMP/prog.tty" && grep -q "$(printf '\r\033\\[K')" \
+	    "$TMP/prog.tty"; then
+		ok "progress on a terminal, erased at the end"
+	else
+		notok "progress on a terminal, erased at the end"
+		od -c "$TMP/prog.tty" | head -5 | sed 's/^/#   /'
+	fi
+fi
