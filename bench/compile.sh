@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
-# compile.sh -- two benchmarks of the whole front end (issues 4 and 5):
-#
-# 1. `ectls compile` of a generated configuration with 1,000,000 (binding,
-#    domain) pairs (100 bindings x 10,000 domain stanzas), against `cdb -c`
-#    of the equivalent flattened key/value list (key "binding/domain",
-#    value the policy as `ectls lookup` prints it), in the same run.
-# 2. `ectls lint` of a configuration with 1,000 bindings, each with its own
-#    certificate, key and CA file, and 100 domains each (100,000 pairs):
-#    total time, and time per distinct file, against the same bindings
-#    without domains (cost must follow files, not pairs).
+# compile.sh -- `ectls compile` of a generated configuration with 1,000,000
+# (binding, domain) pairs (100 bindings x 10,000 domain stanzas), against
+# `cdb -c` of the equivalent flattened key/value list (key "binding/domain",
+# value the policy as `ectls lookup` prints it), in the same run.
 # Prints figures; asserts nothing (timings are not tests).
 set -eu
 ECTLS=${ECTLS:-build/ectls}
@@ -64,34 +58,3 @@ t_cdb=$(best sh -c 'cdb -c -t pairs.tmp pairs.cdb <pairs.cdbin')
 echo "ectls compile: ${t_ectls} s   cdb -c: ${t_cdb} s   ratio ectls/cdb: $(awk -v a="$t_ectls" -v b="$t_cdb" 'BEGIN{printf "%.2f", a/b}')"
 echo "table: $(wc -c <pairs.ectp) bytes ($(awk -v s="$(wc -c <pairs.ectp)" 'BEGIN{printf "%.1f", s/1000100}') per key); cdb: $(wc -c <pairs.cdb) bytes"
 
-echo
-echo "== lint: 1,000 bindings with their own certificate, key and CA, 100 domains each"
-if [ ! -f pki/client.crt ]; then
-	sh "$top/tests/tls/gen-pki.sh" pki >/dev/null
-fi
-mkdir -p files
-for i in $(seq 0 999); do
-	cp pki/client.crt files/c$i.crt
-	cp pki/client.key files/c$i.key
-	cp pki/ca-bundle.pem files/ca$i.pem
-done
-gen() {	# gen NDOMAINS
-	awk -v nd="$1" 'BEGIN {
-		print "tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1.0:-TLSv1.1\""
-		print "tls = ifavailable"
-		for (b = 0; b < 1000; b++) {
-			printf "binding \"b%d\" {\n", b
-			printf "  tls_certificate = \"files/c%d.crt\"\n  tls_key = \"files/c%d.key\"\n", b, b
-			printf "  tls_ca = \"files/ca%d.pem\"\n  tls_verify = ca\n", b
-			for (d = 0; d < nd; d++)
-				printf "  domain \"d%d.example\" { tls = required }\n", d
-			print "}"
-		}
-	}'
-}
-gen 100 >files100.conf
-gen 0 >files0.conf
-t100=$(best "$E" lint files100.conf)
-t0=$(best "$E" lint files0.conf)
-echo "100,000 pairs: ${t100} s   1,000 pairs (no domains): ${t0} s   files: 3,000"
-echo "per distinct file: $(awk -v t="$t0" 'BEGIN{printf "%.2f", t/3000*1000}') ms; added cost of 99,000 more pairs: $(awk -v a="$t100" -v b="$t0" 'BEGIN{printf "%.2f", a-b}') s"

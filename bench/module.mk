@@ -21,12 +21,17 @@ BENCH_TARGETS += bench-parser
 .PHONY: bench-parser
 bench-parser: $(BUILD)/ectls
 	ECTLS=$(BUILD)/ectls BENCH_DIR=$(BUILD)/bench bash bench/parser.sh
-# bench-compile  ectls compile of 1,000,000 pairs vs cdb -c; lint of 1,000
-#                bindings with their own certificate, key and CA.
+# bench-compile  ectls compile of 1,000,000 pairs vs cdb -c.
 BENCH_TARGETS += bench-compile
 .PHONY: bench-compile
 bench-compile: $(BUILD)/ectls
 	ECTLS=$(BUILD)/ectls BENCH_DIR=$(BUILD)/bench bash bench/compile.sh
+# bench-lint     lint of 1,000 bindings with their own certificate, key and
+#                CA and 100 domains each; cost per distinct file.
+BENCH_TARGETS += bench-lint
+.PHONY: bench-lint
+bench-lint: $(BUILD)/ectls
+	ECTLS=$(BUILD)/ectls BENCH_DIR=$(BUILD)/bench bash bench/lint.sh
 # bench-spool   ectls-deliver's spool engine (submit + run) against Postfix's
 #               own SMTP client: deliveries per second and peak RSS for
 #               10,000 small messages over STARTTLS (TLS 1.3) to a discarding

@@ -80,6 +80,15 @@ if [ -x /usr/bin/time ]; then
 			printf "parser: CPU %.2f s user + %.2f s sys = %.1f MB per CPU second\n",
 			    us, sy, b / 1e6 / (us + sy)
 	}'
+	# --syntax-only drops each top-level statement once parsed; the
+	# whole tree, as lint, compile and print keep it, for comparison.
+	/usr/bin/time -v "$ECTLS" print "$conf" >/dev/null 2>"$DIR/parser.time"
+	kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' \
+	    "$DIR/parser.time")
+	awk -v kb="$kb" -v b="$bytes" 'BEGIN {
+		printf "parser: with the whole tree kept (ectls print): peak RSS %.1f MB = %.2fx the input\n",
+		    kb * 1024 / 1e6, kb * 1024 / b
+	}'
 else
 	echo "parser: peak RSS not measured (no /usr/bin/time; install \"time\")"
 fi

@@ -207,6 +207,7 @@ lint_getopt(int argc, char **argv, int compile, struct lint_args *a)
 			break;
 		case OPT_SYNTAX_ONLY:
 			a->po.syntax_only = 1;
+			a->po.cfg.discard_tree = 1;
 			break;
 		case OPT_NO_INCLUDES:
 			a->po.cfg.no_includes = 1;

@@ -19,53 +19,84 @@ void
 arena_init(struct arena *a)
 {
 	a->head = NULL;
+	a->big = NULL;
 	a->total = 0;
+}
+
+static void
+free_until(struct arena_block *b, const struct arena_block *stop,
+    size_t *total)
+{
+	struct arena_block *nb;
+
+	for (; b != NULL && b != stop; b = nb) {
+		nb = b->next;
+		*total -= sizeof(*b) + b->size;
+		free(b);
+	}
 }
 
 void
 arena_fini(struct arena *a)
 {
-	struct arena_block *b, *nb;
-
-	for (b = a->head; b != NULL; b = nb) {
-		nb = b->next;
-		free(b);
-	}
-	a->head = NULL;
-	a->total = 0;
+	free_until(a->head, NULL, &a->total);
+	free_until(a->big, NULL, &a->total);
+	arena_init(a);
 }
 
 void *
 arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_block *b = a->head;
-	size_t size;
 	void *p;
 
 	n = (n + 7) & ~(size_t)7;
 	if (n == 0)
 		n = 8;
-	if (b == NULL || b->size - b->used < n) {
-		size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
-		if (size > SIZE_MAX - sizeof(*b))
+	if (n > ARENA_BLOCK / 4) {
+		/* Large: a dedicated block; the current one stays open. */
+		if (n > SIZE_MAX - sizeof(*b) ||
+		    (b = malloc(sizeof(*b) + n)) == NULL)
 			return NULL;
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
+		b->used = b->size = n;
+		b->next = a->big;
+		a->big = b;
+		a->total += sizeof(*b) + n;
+		return b->data;
+	}
+	if (b == NULL || b->size - b->used < n) {
+		if ((b = malloc(sizeof(*b) + ARENA_BLOCK)) == NULL)
 			return NULL;
 		b->used = 0;
-		b->size = size;
-		if (n > ARENA_BLOCK / 4 && a->head != NULL) {
-			/* Large, dedicated block: keep the current one open. */
-			b->next = a->head->next;
-			a->head->next = b;
-		} else {
-			b->next = a->head;
-			a->head = b;
-		}
-		a->total += sizeof(*b) + size;
+		b->size = ARENA_BLOCK;
+		b->next = a->head;
+		a->head = b;
+		a->total += sizeof(*b) + ARENA_BLOCK;
 	}
 	p = (char *)b->data + b->used;
 	b->used += n;
 	return p;
+}
+
+struct arena_mark
+arena_mark(const struct arena *a)
+{
+	return (struct arena_mark){
+		.head = a->head,
+		.used = a->head != NULL ? a->head->used : 0,
+		.big = a->big,
+	};
+}
+
+void
+arena_release(struct arena *a, const struct arena_mark *m)
+{
+	free_until(a->head, m->head, &a->total);
+	a->head = m->head;
+	if (a->head != NULL)
+		a->head->used = m->used;
+	free_until(a->big, m->big, &a->total);
+	a->big = m->big;
 }
 
 char *

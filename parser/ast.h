@@ -64,7 +64,6 @@ enum ast_kind {
  */
 struct ast_node {
 	struct ast_node		*next;		/* next statement in the scope */
-	struct ast_node		*parent;	/* enclosing scope, include or file */
 	struct loc		 loc;		/* option name / keyword */
 	const char		*name;		/* as spelled, NUL-terminated;
 						   NULL for AST_FILE */

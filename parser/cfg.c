@@ -118,7 +118,7 @@ cfg_node(struct parser *p, int kind, const struct tok *t, const struct loc *l)
 {
 	struct ast_node *n;
 
-	if ((n = arena_alloc(&p->cfg->arena, kind == AST_SCOPE ?
+	if ((n = arena_alloc(&p->cfg->tree, kind == AST_SCOPE ?
 	    sizeof(struct ast_scope) : sizeof(*n))) == NULL) {
 		cfg_oom(p);
 		return NULL;
@@ -142,7 +142,7 @@ cfg_scalar(struct parser *p, int kind, const struct tok *t,
 {
 	struct ast_value *v;
 
-	if ((v = arena_alloc(&p->cfg->arena, sizeof(*v))) == NULL) {
+	if ((v = arena_alloc(&p->cfg->tree, sizeof(*v))) == NULL) {
 		cfg_oom(p);
 		return NULL;
 	}
@@ -161,7 +161,7 @@ cfg_compound(struct parser *p, int kind, struct ast_value *items,
 {
 	struct ast_value *v, *i;
 
-	if ((v = arena_alloc(&p->cfg->arena, sizeof(*v))) == NULL) {
+	if ((v = arena_alloc(&p->cfg->tree, sizeof(*v))) == NULL) {
 		cfg_oom(p);
 		return NULL;
 	}
@@ -186,7 +186,7 @@ cfg_entry(struct parser *p, struct ast_value *key, struct ast_value *val)
 
 	if (key == NULL || val == NULL)
 		return val;
-	if ((e = arena_alloc(&p->cfg->arena, sizeof(*e))) == NULL) {
+	if ((e = arena_alloc(&p->cfg->tree, sizeof(*e))) == NULL) {
 		cfg_oom(p);
 		return NULL;
 	}
@@ -236,12 +236,22 @@ void
 cfg_scope_body(struct ast_node *scope, struct ast_node *body,
     const struct loc *end)
 {
-	struct ast_node *c;
-
 	scope->children = body;
 	((struct ast_scope *)(void *)scope)->end = *end;
-	for (c = body; c != NULL; c = c->next)
-		c->parent = scope;
+}
+
+/*
+ * A top-level statement of the file was reduced.  When the session keeps
+ * no tree, nothing refers to the tree arena past the file's start mark
+ * any more (token text lives in the input buffer or the other arena; an
+ * included file's statements were released by its own parser), so it all
+ * goes.
+ */
+void
+cfg_top_stmt(struct parser *p)
+{
+	if (p->cfg->opts.discard_tree)
+		arena_release(&p->cfg->tree, &p->tree_mark);
 }
 
 /* NUL-terminate the text of v (and of its key and items). */
@@ -417,7 +427,7 @@ parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
     unsigned base_depth)
 {
 	struct parser p;
-	struct ast_node *fn = NULL, *s;
+	struct ast_node *fn = NULL;
 	unsigned slots;
 
 	memset(&p, 0, sizeof(p));
@@ -429,6 +439,7 @@ parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
 	}
 	p.cfg = c;
 	p.file = file;
+	p.tree_mark = arena_mark(&c->tree);
 	p.buf = buf;
 	p.len = len;
 	p.line = p.col = 1;
@@ -460,8 +471,6 @@ parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
 		.kind = AST_FILE,
 		.children = p.result,
 	};
-	for (s = p.result; s != NULL; s = s->next)
-		s->parent = fn;
 out:
 	if (p.scanner != NULL)
 		cfg_yylex_destroy(p.scanner);
@@ -516,6 +525,7 @@ cfg_new(const struct cfg_opts *o, struct diag *d)
 		return NULL;
 	}
 	arena_init(&c->arena);
+	arena_init(&c->tree);
 	c->diag = d;
 	opts_defaults(c, o);
 	return c;
@@ -600,6 +610,7 @@ cfg_free(struct cfg *c)
 		free(c->bufs[i]);
 	free(c->bufs);
 	arena_fini(&c->arena);
+	arena_fini(&c->tree);
 	free(c);
 }
 
@@ -624,7 +635,7 @@ cfg_input_bytes(const struct cfg *c)
 size_t
 cfg_memory_bytes(const struct cfg *c)
 {
-	return c->arena.total;
+	return c->arena.total + c->tree.total;
 }
 
 /* ---- includes ---- */
@@ -752,7 +763,6 @@ include_one(struct parser *p, struct ast_node *inc, const char *path,
 	c->nstack--;
 	if (fn == NULL)
 		return;
-	fn->parent = inc;
 	**tail = fn;
 	*tail = &fn->next;
 }

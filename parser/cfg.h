@@ -20,6 +20,13 @@ struct cfg_opts {
 	size_t		max_token;	/* bytes; 0: default 65536 */
 	size_t		max_input;	/* bytes per file; 0 (and the most):
 					   1 GiB */
+	/*
+	 * A syntax check only: each top-level statement is dropped once it
+	 * is parsed (and its includes with it), so memory follows the
+	 * largest statement, not the file.  cfg_root() then has no
+	 * children; diagnostics are the same.
+	 */
+	int		discard_tree;
 };
 
 struct cfg;

@@ -24,7 +24,8 @@
 
 /* One parse session: the top-level file and everything it includes. */
 struct cfg {
-	struct arena		 arena;
+	struct arena		 arena;		/* strings, file records */
+	struct arena		 tree;		/* nodes and values */
 	struct diag		*diag;
 	struct cfg_opts		 opts;
 	struct ast_node		*root;
@@ -98,9 +99,15 @@ struct parser {
 	struct loc		 pprev_loc;
 	/* The file's statements, set by the grammar's start rule. */
 	struct ast_node		*result;
+	/* opts.discard_tree: where the tree arena stood when the file began. */
+	struct arena_mark	 tree_mark;
 };
 
-/* Builders used by grammar actions (cfg.c).  All allocate in the arena. */
+/*
+ * Builders used by grammar actions (cfg.c).  All allocate in the tree
+ * arena; cfg_top_stmt() releases a top-level statement's nodes when the
+ * session discards the tree.
+ */
 struct ast_node	 *cfg_node(struct parser *, int kind, const struct tok *,
 		    const struct loc *);
 struct ast_value *cfg_scalar(struct parser *, int kind, const struct tok *,
@@ -115,6 +122,7 @@ void		  cfg_include(struct parser *, struct ast_node *);
 void		  cfg_legacy_module(struct parser *, struct ast_node *,
 		    struct ast_value *, const struct loc *);
 void		  cfg_oom(struct parser *);
+void		  cfg_top_stmt(struct parser *);
 
 /* Findings from parser code: error with id, at loc. */
 struct diag_item *cfg_error(struct parser *, const char *id,

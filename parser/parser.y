@@ -56,6 +56,15 @@ cfg_quote_tmp(struct parser *p, const struct tok *t)
 } while (0)
 
 #define NODE(kind, t, l)	cfg_node(p, (kind), &(t), &(l))
+
+/* Append x to a first/last list of nodes or values. */
+#define APPEND(l, x) do {						\
+	if ((l).last != NULL)						\
+		(l).last->next = (x);					\
+	else								\
+		(l).first = (x);					\
+	(l).last = (x);							\
+} while (0)
 }
 
 %union {
@@ -74,7 +83,7 @@ cfg_quote_tmp(struct parser *p, const struct tok *t)
 %token SYNC
 %token EQ "=" LBRACE "{" RBRACE "}" LPAREN "(" RPAREN ")"
 %token LBRACK "[" RBRACK "]" COMMA ","
-%type <nodes> stmts
+%type <nodes> stmts top_stmts
 %type <node> stmt scope
 %type <val> value scalar name_value key
 %type <vals> items entries
@@ -82,19 +91,26 @@ cfg_quote_tmp(struct parser *p, const struct tok *t)
 
 %%
 
-file	: stmts			{ p->result = $1.first; }
+file	: top_stmts		{ p->result = $1.first; }
+	;
+
+/* The file's statements: as stmts, but each may be dropped once parsed. */
+top_stmts
+	: %empty		{ $$.first = $$.last = NULL; }
+	| top_stmts stmt	{
+				$$ = $1;
+				if (p->cfg->opts.discard_tree)
+					cfg_top_stmt(p);
+				else if ($2 != NULL)
+					APPEND($$, $2);
+				}
 	;
 
 stmts	: %empty		{ $$.first = $$.last = NULL; }
 	| stmts stmt		{
 				$$ = $1;
-				if ($2 != NULL) {
-					if ($$.last != NULL)
-						$$.last->next = $2;
-					else
-						$$.first = $2;
-					$$.last = $2;
-				}
+				if ($2 != NULL)
+					APPEND($$, $2);
 				}
 	;
 
@@ -168,13 +184,8 @@ value	: scalar		{ $$ = $1; }
 items	: %empty		{ $$.first = $$.last = NULL; }
 	| items value comma	{
 				$$ = $1;
-				if ($2 != NULL) {
-					if ($$.last != NULL)
-						$$.last->next = $2;
-					else
-						$$.first = $2;
-					$$.last = $2;
-				}
+				if ($2 != NULL)
+					APPEND($$, $2);
 				}
 	| items value LEGACY_ATTRS comma {
 				$$ = $1;
@@ -193,25 +204,15 @@ entries	: %empty		{ $$.first = $$.last = NULL; }
 	| entries key "=" value comma {
 				$$ = $1;
 				struct ast_value *e = cfg_entry(p, $2, $4);
-				if (e != NULL) {
-					if ($$.last != NULL)
-						$$.last->next = e;
-					else
-						$$.first = e;
-					$$.last = e;
-				}
+				if (e != NULL)
+					APPEND($$, e);
 				}
 	| entries key "[" entries "]" comma {
 				struct ast_value *d = cfg_entry(p, $2,
 				    cfg_compound(p, AST_V_DICT, $4.first, &@3));
 				$$ = $1;
-				if (d != NULL) {
-					if ($$.last != NULL)
-						$$.last->next = d;
-					else
-						$$.first = d;
-					$$.last = d;
-				}
+				if (d != NULL)
+					APPEND($$, d);
 				}
 	;
 

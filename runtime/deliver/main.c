@@ -2018,7 +2018,8 @@ runner_scan(struct runner *R)
 		e->seen = 1;
 		R->nq++;
 	}
-	qsort(R->q, R->nq, sizeof(*R->q), qent_cmp);
+	if (R->nq > 0)		/* R->q is NULL until something is queued */
+		qsort(R->q, R->nq, sizeof(*R->q), qent_cmp);
 }
 
 /* Due and free to go (not counting not_before). */

@@ -18,6 +18,10 @@
 #              examples/*.conf.
 #   coverage   every diagnostic format string in parser/ is produced by at
 #              least one golden or hostile case.
+#   discard    `lint --syntax-only` drops each top-level statement once it
+#              is parsed; its diagnostics must be exactly those of `print`,
+#              which keeps the whole tree (every corpus file, with
+#              includes, and every err/ golden input).
 #   hostile    tests/parser/hostile.sh (generated inputs).
 #
 # Regenerate the goldens with tests/parser/update-golden.sh, then review.
@@ -117,6 +121,33 @@ for f in *.conf; do
 	expect_same "$n" "$b.err" "$TMP/e"
 done
 cd "$top" || exit 2
+
+# ---- discard: syntax-only (tree dropped) reports what print reports ----
+nd=0 bad=
+for f in "$SHARED"/corpus/*/* tests/parser/err/*.conf examples/*.conf \
+    examples/seed/*.conf; do
+	[ -f "$f" ] || continue
+	(cd "$(dirname "$f")" && timeout -k 5 "$T" "$E" lint --syntax-only \
+	    "$(basename "$f")") >/dev/null 2>"$TMP/d1"
+	r1=$?
+	(cd "$(dirname "$f")" && timeout -k 5 "$T" "$E" print \
+	    "$(basename "$f")") >/dev/null 2>"$TMP/d2"
+	r2=$?
+	nd=$((nd + 1))
+	# print reports in the order found, lint in file order.
+	sort -o "$TMP/d1" "$TMP/d1"
+	sort -o "$TMP/d2" "$TMP/d2"
+	if [ "$r1" -ne "$r2" ] || ! cmp -s "$TMP/d1" "$TMP/d2"; then
+		bad="$bad $f"
+		[ -n "${bad#* * *}" ] || diff "$TMP/d1" "$TMP/d2" | head -5 |
+		    sed 's/^/#   /'
+	fi
+done
+if [ -z "$bad" ] && [ "$nd" -gt 250 ]; then
+	ok "discard: lint --syntax-only and print report the same over $nd files"
+else
+	notok "discard: syntax-only differs from print ($nd files):$bad"
+fi
 
 # ---- ok/ goldens and round trip ----
 # print_rt NAME DIR FILE [ARGS] : print FILE (from DIR), print that again;

@@ -516,7 +516,7 @@ S=$TMP/p5
 rm -f "$TMP/log"
 cp "$TMP/a.ectp" "$TMP/live.ectp"
 "$DELIVER" run --spool "$S" --table "$TMP/live.ectp" --concurrency 2 \
-    --resolve mx.example.test:127.0.0.1 --log "$TMP/log" >>"$TMP/run.out" 2>&1 &
+    --resolve mx.example.test:127.0.0.1 --log "$TMP/log" >"$TMP/reload.out" 2>&1 &
 RUN_PID=$!
 drained() {	# wait until the spool is empty (30 s)
 	for _ in $(seq 150); do
@@ -555,6 +555,8 @@ if [ $rc -eq 0 ] && [ "$n" -eq 70 ] && [ "$dups" -eq 0 ] && [ "$wrong" -eq 0 ]; 
 else
 	notok "reload: policy switch (exit $rc, $n of 70 delivered, $dups doubled, $wrong under the wrong policy)"
 	grep -i 'reload' "$TMP/log" | sed 's/^/#   /'
+	tail -n 20 "$TMP/reload.out" | sed 's/^/#   out: /'
+	tail -n 20 "$TMP/log" | sed 's/^/#   log: /'
 fi
 if grep -q 'table reload refused: .*keeping the old table' "$TMP/log" &&
     [ "$(grep -c 'table reloaded' "$TMP/log")" -ge 2 ]; then
