@@ -310,11 +310,11 @@ test_scopes(void **state)
 	assert_loc(&p->n[1]->value->loc, 2, 10, 25, 5);
 	assert_int_equal(p->depth[1], 1);
 	assert_loc(ast_scope_end(p->n[1]), 4, 3, 37, 1);
-	assert_ptr_equal(p->n[1]->parent, p->n[0]);
+	assert_ptr_equal(p->n[0]->children, p->n[1]);
 	assert_int_equal(p->n[2]->value->kind, AST_V_WORD);
 	assert_string_equal(p->n[2]->value->u.str, "example.com");
 	assert_string_equal(p->n[3]->name, "tls");
-	assert_ptr_equal(p->n[3]->parent, p->n[2]);
+	assert_ptr_equal(p->n[2]->children, p->n[3]);
 	done(p);
 }
 
