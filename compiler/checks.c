@@ -160,21 +160,6 @@ keeps(const struct check_policy *p, const struct diag_item *it)
 	return p->on[c - checks];
 }
 
-static void
-item_free(struct diag_item *it)
-{
-	size_t i;
-
-	for (i = 0; i < it->nnotes; i++) {
-		free(it->notes[i].path);
-		free(it->notes[i].msg);
-	}
-	free(it->notes);
-	free(it->id);
-	free(it->path);
-	free(it->msg);
-}
-
 size_t
 check_policy_apply(const struct check_policy *p, struct diag *d)
 {
@@ -183,7 +168,7 @@ check_policy_apply(const struct check_policy *p, struct diag *d)
 	memset(d->count, 0, sizeof(d->count));
 	for (i = j = 0; i < d->nitems; i++) {
 		if (!keeps(p, &d->items[i])) {
-			item_free(&d->items[i]);
+			diag_item_fini(&d->items[i]);
 			dropped++;
 			continue;
 		}

@@ -17,8 +17,8 @@ diag_init(struct diag *d, size_t max_errors)
 	d->max_errors = max_errors;
 }
 
-static void
-item_fini(struct diag_item *it)
+void
+diag_item_fini(struct diag_item *it)
 {
 	size_t i;
 
@@ -38,7 +38,7 @@ diag_fini(struct diag *d)
 	size_t i;
 
 	for (i = 0; i < d->nitems; i++)
-		item_fini(&d->items[i]);
+		diag_item_fini(&d->items[i]);
 	free(d->items);
 	memset(d, 0, sizeof(*d));
 }
@@ -157,7 +157,7 @@ diag_vadd(struct diag *d, enum diag_sev sev, const char *id,
 		d->truncated = 1;
 	return it;
 fail:
-	item_fini(it);
+	diag_item_fini(it);
 	d->oom = 1;
 	return NULL;
 }

@@ -84,6 +84,8 @@ struct diag {
 void	diag_init(struct diag *, size_t max_errors);
 /* Release everything the sink owns; the sink is empty afterwards. */
 void	diag_fini(struct diag *);
+/* Release what one item owns (for code that drops items from a sink). */
+void	diag_item_fini(struct diag_item *);
 
 /*
  * File a finding.  `id` may be NULL; `loc` may be NULL (no location).  When

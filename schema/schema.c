@@ -862,44 +862,51 @@ suggest_cap(size_t n)
 	return c > 4 ? 4 : c;
 }
 
-const char *
-schema_suggest_option(const struct schema *s, const char *name)
+/* The name among n (by nth) closest to `name`, within suggest_cap(). */
+static const char *
+suggest(const char *name, const struct schema *s, size_t n,
+    const char *(*nth)(const struct schema *, size_t))
 {
 	size_t i, d, bestd, cap;
-	const char *best = NULL;
+	const char *best = NULL, *cand;
 
 	if (s == NULL || name == NULL || *name == '\0')
 		return NULL;
 	cap = suggest_cap(strlen(name));
 	bestd = cap + 1;
-	for (i = 0; i < s->nopts; i++) {
-		d = edit_distance(name, s->opts[i]->spec.name, cap);
-		if (d < bestd && !ci_eq(name, s->opts[i]->spec.name)) {
+	for (i = 0; i < n; i++) {
+		cand = nth(s, i);
+		d = edit_distance(name, cand, cap);
+		if (d < bestd && !ci_eq(name, cand)) {
 			bestd = d;
-			best = s->opts[i]->spec.name;
+			best = cand;
 		}
 	}
 	return best;
 }
 
+static const char *
+nth_option(const struct schema *s, size_t i)
+{
+	return s->opts[i]->spec.name;
+}
+
+static const char *
+nth_scope(const struct schema *s, size_t i)
+{
+	return s->scopes[i]->spec.name;
+}
+
+const char *
+schema_suggest_option(const struct schema *s, const char *name)
+{
+	return suggest(name, s, s != NULL ? s->nopts : 0, nth_option);
+}
+
 const char *
 schema_suggest_scope(const struct schema *s, const char *name)
 {
-	size_t i, d, bestd, cap;
-	const char *best = NULL;
-
-	if (s == NULL || name == NULL || *name == '\0')
-		return NULL;
-	cap = suggest_cap(strlen(name));
-	bestd = cap + 1;
-	for (i = 0; i < s->nscopes; i++) {
-		d = edit_distance(name, s->scopes[i]->spec.name, cap);
-		if (d < bestd && !ci_eq(name, s->scopes[i]->spec.name)) {
-			bestd = d;
-			best = s->scopes[i]->spec.name;
-		}
-	}
-	return best;
+	return suggest(name, s, s != NULL ? s->nscopes : 0, nth_scope);
 }
 
 /* ---- canonical form and hash -------------------------------------------- */
