@@ -45,3 +45,15 @@ bench-spool: $(BUILD)/ectls $(BUILD)/ectls-deliver
 	mkdir -p $(BUILD)/bench
 	DELIVER=$(BUILD)/ectls-deliver ECTLS=$(BUILD)/ectls \
 	    BENCH_DIR=$(BUILD)/bench bash bench/spool.sh
+# bench-handshake  STARTTLS handshakes per second, with and without TLS
+#                  session resumption, OpenSSL and GnuTLS engines, TLS 1.3,
+#                  against the discarding Postfix of bench/spool.sh
+#                  (bench/handshake.sh; BENCH_HS_N=2000 connections per run).
+BENCH_TARGETS += bench-handshake
+.PHONY: bench-handshake
+bench-handshake: $(BUILD)/bench/handshake_bench $(BUILD)/ectls $(BUILD)/ectls-deliver
+	HSBENCH=$(BUILD)/bench/handshake_bench DELIVER=$(BUILD)/ectls-deliver \
+	    ECTLS=$(BUILD)/ectls BENCH_DIR=$(BUILD)/bench bash bench/handshake.sh
+$(BUILD)/bench/handshake_bench: $(BUILD)/bench/handshake_bench.o $(BUILD)/libectls.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DELIVER_LIBS)

@@ -28,6 +28,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -45,6 +46,7 @@
 #include "smtp/io.h"
 #include "smtp/route.h"
 #include "smtp/smtpc.h"
+#include "sha256.h"
 #include "spool/spool.h"
 #include "tls.h"
 
@@ -120,6 +122,7 @@ usage(FILE *fp)
 	    "\n"
 	    "           [--resolve HOST:IP] [--log FILE] "
 	    "[--log-format text|json]\n"
+	    "           [--tls-session-cache N]\n"
 	    "       %s queue --spool DIR [--json]\n"
 	    "       %s --help\n"
 	    "send: deliver one message over SMTP under the policies of a "
@@ -130,7 +133,10 @@ usage(FILE *fp)
 	    "domain\n"
 	    "printed; exit 2 on invalid input, nothing queued).\n"
 	    "run: deliver the spool (SIGHUP or a replaced TABLE reloads it; "
-	    "SIGTERM stops).\n"
+	    "SIGTERM stops);\n"
+	    "TLS sessions are resumed across connections to the same "
+	    "destination and policy\n"
+	    "(--tls-session-cache N sessions, default 1000; 0: off).\n"
 	    "queue: list queued, deferred and failed messages.\n",
 	    progname, progname, progname, progname, progname);
 }
@@ -323,13 +329,15 @@ log_attempt(const struct attempt *a, const char *const *rcpts,
 			continue;
 		if (logfmt == LOG_TEXT) {
 			fprintf(logfp, "%s %s[%ld]: %s%sto=<%s>, relay=%s[%s]:%u, "
-			    "binding=%s, domain=%s, tls=%s/%s, "
+			    "binding=%s, domain=%s, tls=%s/%s%s, "
 			    "verified=%s, status=%s (%s)\n", ts, progname,
 			    (long)getpid(), a->qid != NULL ? a->qid : "",
 			    a->qid != NULL ? ": " : "", rcpts[i], a->host, a->ip,
 			    a->port, a->binding, a->domain,
 			    ti != NULL ? "TLS" : "SMTP",
 			    tls_type_name(a->tls_type),
+			    ti == NULL ? "" : ti->resumed ?
+			    ", tls_resumed=yes" : ", tls_resumed=no",
 			    r != NULL && r->verified ? "verified" :
 			    "unverified", status_postfix(rr[i].status),
 			    rr[i].reply);
@@ -368,7 +376,9 @@ log_attempt(const struct attempt *a, const char *const *rcpts,
 		json_kv(logfp, "outbound_tls_subject",
 		    ti != NULL && ti->peer_cert ? ti->subject : NULL, 1);
 		json_kv(logfp, "tls_trust", ti != NULL ?
-		    smtpc_trust_name(r->trust) : NULL, 0);
+		    smtpc_trust_name(r->trust) : NULL, 1);
+		json_kv(logfp, "tls_resumed", ti == NULL ? NULL :
+		    ti->resumed ? "yes" : "no", 0);
 		fputs("}\n", logfp);
 	}
 	fflush(logfp);
@@ -419,6 +429,38 @@ policy_tls_ctx(const struct ectls_policy *pol, char *why, size_t whylen)
 	return tls_client_new(&cf, why, whylen);
 }
 
+/*
+ * TLS session resumption: the cache of this process (send: its own; run:
+ * the runner's, which every worker inherits at fork and feeds back over a
+ * pipe).  NULL: no resumption.
+ */
+static struct tls_session_cache *tls_sessions;
+
+#define TLS_SESSIONS_DEFAULT	1000	/* run --tls-session-cache */
+#define TLS_SESSIONS_SEND	64
+#define TLS_SESSION_TTL		3600	/* seconds, at most (Postfix's
+					   smtp_tls_session_cache_timeout) */
+
+/*
+ * The destination part of a session's cache key (tls.h adds the engine,
+ * the context's settings and files, and the SNI): host:port and what
+ * the context does not hold, the tls and tls_verify settings.
+ */
+static void
+tls_dest(char *buf, size_t len, const char *host, unsigned int port,
+    const struct smtpc_params *sp)
+{
+	static const char *const vn[] = {
+		[TLS_VERIFY_NO] = "no", [TLS_VERIFY_CA] = "ca",
+		[TLS_VERIFY_HOST] = "host", [TLS_VERIFY_OPTIONAL] = "optional",
+	};
+
+	snprintf(buf, len, "%s:%u tls=%s verify=%s", host, port,
+	    sp->tls == SMTPC_TLS_REQUIRED ? "required" : "ifavailable",
+	    (unsigned int)sp->verify < sizeof(vn) / sizeof(vn[0]) ?
+	    vn[sp->verify] : "unknown");
+}
+
 /* Settle every recipient of a group without a session and log it. */
 static void
 settle_all(struct smtpc_rcpt *rr, size_t n, enum smtpc_status st,
@@ -464,7 +506,7 @@ deliver_group(const struct opts *o, const struct ectls_table *t,
 	struct attempt at;
 	struct io io;
 	const char **routes = NULL;
-	char why[512], helo[256];
+	char why[512], helo[256], dest[512];
 	enum route_err re;
 	enum ectls_tls tls;
 	size_t nroutes, nr, h, a, naddrs = 0, i;
@@ -553,6 +595,9 @@ deliver_group(const struct opts *o, const struct ectls_table *t,
 		at.port = rl.v[h].port;
 		at.ip = "none";
 		sp.servername = rl.v[h].name;
+		tls_dest(dest, sizeof(dest), rl.v[h].name, rl.v[h].port, &sp);
+		sp.tls_dest = dest;
+		sp.tls_sessions = tls_sessions;
 		free(addrs);
 		addrs = NULL;
 		re = route_addrs(&rl.v[h], o->resolve, o->nresolve, &addrs,
@@ -797,6 +842,9 @@ cmd_send(int argc, char **argv)
 	}
 	logfmt = o.logfmt;
 	logtbl = t;
+	/* Without memory, no resumption: not an error. */
+	tls_sessions = tls_session_cache_new(TLS_SESSIONS_SEND,
+	    TLS_SESSION_TTL);
 	send_start = (int64_t)time(NULL);
 	snprintf(send_id, sizeof(send_id), "%08" PRIX64 "-%05ld",
 	    (uint64_t)send_start, (long)getpid());
@@ -844,6 +892,8 @@ cmd_send(int argc, char **argv)
 	free(body);
 	free(msg);
 	ectls_close(t);
+	tls_session_cache_free(tls_sessions);
+	tls_sessions = NULL;
 	tls_global_fini();
 	if (nfailed > 0)
 		return EX_UNAVAIL_;
@@ -1306,6 +1356,7 @@ struct job {
 	struct smtpc_result last_res;	/* of the last failed session */
 	int		 have_last_res;
 	struct attempt	 at;
+	char		 tls_dest[512];	/* sp_.tls_dest */
 	char		 why[SMTPC_REPLY_MAX];
 };
 
@@ -1782,6 +1833,10 @@ job_run(struct job *j)
 		j->at.port = rl.v[h].port;
 		j->at.ip = "none";
 		j->sp_.servername = rl.v[h].name;
+		tls_dest(j->tls_dest, sizeof(j->tls_dest), rl.v[h].name,
+		    rl.v[h].port, &j->sp_);
+		j->sp_.tls_dest = j->tls_dest;
+		j->sp_.tls_sessions = tls_sessions;
 		free(addrs);
 		addrs = NULL;
 		re = route_addrs(&rl.v[h], j->o->resolve, j->o->nresolve,
@@ -1859,7 +1914,32 @@ struct child {
 	pid_t		 pid;
 	size_t		 n;
 	char		(*ids)[SPOOL_ID_MAX];
+	int		 sfd;		/* its TLS sessions; -1: none */
+	unsigned char	*sbuf;		/* bytes read, not yet a record */
+	size_t		 slen;
+	size_t		 scap;
 };
+
+/*
+ * TLS sessions from a worker to the runner: one record per session, on a
+ * pipe of its own, native byte order (same host):
+ *	u32 key length, u32 data length, i64 expiry (Unix seconds),
+ *	key bytes, data bytes
+ * A worker sends a destination's session when it first gets one and again
+ * only once it is SESS_RESEND seconds old, so the pipe never fills.
+ */
+#define SESS_HDR	16
+#define SESS_KEY_MAX	4096
+#define SESS_DATA_MAX	(256u * 1024)
+#define SESS_RESEND	60
+#define SESS_SENT_MAX	16
+
+static int sess_pipe = -1;		/* worker: the write end */
+static struct {
+	uint8_t		 key[SHA256_LEN];
+	int64_t		 when;
+} sess_sent[SESS_SENT_MAX];		/* worker: what went to the runner */
+static size_t sess_nsent;
 
 struct runner {
 	const struct opts *o;
@@ -2043,6 +2123,122 @@ qp_dest_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* Worker: hand a new session to the runner (tls_session_cb). */
+static void
+sess_forward(void *arg, const char *key, const void *data, size_t len,
+    int64_t expires)
+{
+	unsigned char *rec;
+	uint8_t d[SHA256_LEN];
+	uint32_t kl = (uint32_t)strlen(key), dl = (uint32_t)len;
+	int64_t now = (int64_t)time(NULL);
+	size_t i, off, total;
+	ssize_t w;
+
+	(void)arg;
+	if (sess_pipe == -1 || kl > SESS_KEY_MAX || len > SESS_DATA_MAX)
+		return;
+	sha256(key, kl, d);
+	for (i = 0; i < sess_nsent; i++)
+		if (memcmp(sess_sent[i].key, d, sizeof(d)) == 0)
+			break;
+	if (i < sess_nsent && now - sess_sent[i].when < SESS_RESEND)
+		return;
+	if (i == sess_nsent) {
+		if (sess_nsent < SESS_SENT_MAX)
+			sess_nsent++;
+		else
+			i = 0;		/* forget the first one */
+		memcpy(sess_sent[i].key, d, sizeof(d));
+	}
+	total = SESS_HDR + kl + len;
+	if ((rec = malloc(total)) == NULL)
+		return;
+	sess_sent[i].when = now;
+	memcpy(rec, &kl, 4);
+	memcpy(rec + 4, &dl, 4);
+	memcpy(rec + 8, &expires, 8);
+	memcpy(rec + SESS_HDR, key, kl);
+	memcpy(rec + SESS_HDR + kl, data, len);
+	/* Blocking writes, all of it (the runner drains every pass). */
+	for (off = 0; off < total; off += (size_t)w) {
+		w = write(sess_pipe, rec + off, total - off);
+		if (w == -1 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0) {
+			close(sess_pipe);	/* the runner is gone */
+			sess_pipe = -1;
+			break;
+		}
+	}
+	explicit_bzero(rec, total);
+	free(rec);
+}
+
+/* Runner: read a worker's sessions into the cache; at EOF close it. */
+static void
+sess_drain(struct child *c)
+{
+	uint32_t kl, dl;
+	int64_t exp;
+	size_t used;
+	ssize_t r;
+	void *nb;
+	char *key;
+
+	while (c->sfd != -1) {
+		if (c->scap - c->slen < 4096) {
+			if (c->scap >= SESS_HDR + SESS_KEY_MAX + SESS_DATA_MAX +
+			    8192)
+				goto bad;
+			if ((nb = realloc(c->sbuf, c->scap + 16384)) == NULL)
+				goto bad;
+			c->sbuf = nb;
+			c->scap += 16384;
+		}
+		r = read(c->sfd, c->sbuf + c->slen, c->scap - c->slen);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == 0 || (r == -1 && errno != EAGAIN))
+			goto done;
+		if (r == -1)
+			return;		/* nothing more for now */
+		c->slen += (size_t)r;
+		for (used = 0; c->slen - used >= SESS_HDR; used += SESS_HDR +
+		    kl + dl) {
+			memcpy(&kl, c->sbuf + used, 4);
+			memcpy(&dl, c->sbuf + used + 4, 4);
+			memcpy(&exp, c->sbuf + used + 8, 8);
+			if (kl == 0 || kl > SESS_KEY_MAX || dl == 0 ||
+			    dl > SESS_DATA_MAX)
+				goto bad;
+			if (c->slen - used < SESS_HDR + (size_t)kl + dl)
+				break;
+			if ((key = strndup((char *)c->sbuf + used + SESS_HDR,
+			    kl)) != NULL && strlen(key) == kl)
+				(void)tls_session_cache_put(tls_sessions, key,
+				    c->sbuf + used + SESS_HDR + kl, dl, exp);
+			free(key);
+		}
+		memmove(c->sbuf, c->sbuf + used, c->slen - used);
+		c->slen -= used;
+	}
+	return;
+bad:
+	log_event(NULL, "error", "worker %ld: bad TLS session record; its "
+	    "sessions are ignored", (long)c->pid);
+done:
+	close(c->sfd);
+	c->sfd = -1;
+	if (c->sbuf != NULL)
+		explicit_bzero(c->sbuf, c->scap);
+	free(c->sbuf);
+	c->sbuf = NULL;
+	c->slen = c->scap = 0;
+}
+
 /* Fork a worker for batch[0..n). */
 static void
 runner_fork(struct runner *R, struct qent **batch, size_t n)
@@ -2053,18 +2249,38 @@ runner_fork(struct runner *R, struct qent **batch, size_t n)
 	sigset_t none;
 	size_t i;
 	pid_t pid;
+	int sp[2] = { -1, -1 };
 
 	if ((c->ids = calloc(n, sizeof(*c->ids))) == NULL)
 		return;
+	/* No pipe, no sessions back from this worker: not an error. */
+	if (tls_sessions != NULL && pipe(sp) == 0) {
+		(void)fcntl(sp[0], F_SETFD, FD_CLOEXEC);
+		(void)fcntl(sp[1], F_SETFD, FD_CLOEXEC);
+		(void)fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	}
 	fflush(logfp);
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
 		log_event(NULL, "error", "fork: %s", strerror(errno));
 		free(c->ids);
 		c->ids = NULL;
+		if (sp[0] != -1) {
+			close(sp[0]);
+			close(sp[1]);
+		}
 		return;
 	}
 	if (pid == 0) {
+		for (i = 0; i < R->nch; i++)
+			if (R->ch[i].sfd != -1)
+				close(R->ch[i].sfd);
+		if (sp[0] != -1) {
+			close(sp[0]);
+			sess_pipe = sp[1];
+			tls_session_cache_on_store(tls_sessions, sess_forward,
+			    NULL);
+		}
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_child_term;
 		sigemptyset(&sa.sa_mask);
@@ -2098,6 +2314,11 @@ runner_fork(struct runner *R, struct qent **batch, size_t n)
 	}
 	c->pid = pid;
 	c->n = n;
+	c->sfd = sp[0];
+	c->sbuf = NULL;
+	c->slen = c->scap = 0;
+	if (sp[1] != -1)
+		close(sp[1]);
 	for (i = 0; i < n; i++) {
 		snprintf(c->ids[i], sizeof(c->ids[i]), "%s", batch[i]->id);
 		batch[i]->busy = 1;
@@ -2167,6 +2388,14 @@ runner_reap(struct runner *R, int64_t now)
 		if (k == R->nch)
 			continue;
 		c = &R->ch[k];
+		sess_drain(c);		/* the rest, up to EOF */
+		if (c->sfd != -1) {
+			/* A grandchild holds the pipe: stop listening. */
+			close(c->sfd);
+			c->sfd = -1;
+			free(c->sbuf);
+			c->sbuf = NULL;
+		}
 		if (WIFSIGNALED(st))
 			log_event(NULL, "error", "worker %ld killed by signal "
 			    "%d; its messages stay queued", (long)pid,
@@ -2257,11 +2486,13 @@ cmd_run(int argc, char **argv)
 		{ "resolve", required_argument, NULL, 'R' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'F' },
+		{ "tls-session-cache", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts o;
 	struct runner R;
+	unsigned long nsess = TLS_SESSIONS_DEFAULT;
 	struct sigaction sa;
 	struct timespec ts, tnow;
 	sigset_t block, none;
@@ -2295,6 +2526,14 @@ cmd_run(int argc, char **argv)
 			break;
 		case '1':
 			R.once = 1;
+			break;
+		case 'S':
+			errno = 0;
+			nsess = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || nsess > 1000000 ||
+			    *optarg == '-' || *optarg == '\0')
+				fatal_usage("--tls-session-cache wants 0..1000000,"
+				    " got \"%s\"", optarg);
 			break;
 		case 'R':
 			add_resolve(&o, optarg);
@@ -2354,6 +2593,9 @@ cmd_run(int argc, char **argv)
 	logfmt = o.logfmt;
 	if ((R.ch = calloc(R.concurrency, sizeof(*R.ch))) == NULL)
 		fatal_usage("out of memory");
+	/* 0 turns resumption off; without memory it is off as well. */
+	if (nsess > 0)
+		tls_sessions = tls_session_cache_new(nsess, TLS_SESSION_TTL);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -2381,6 +2623,8 @@ cmd_run(int argc, char **argv)
 		now_ms = (int64_t)tnow.tv_sec * 1000 + tnow.tv_nsec / 1000000;
 		now = (int64_t)time(NULL);
 		sig_chld = 0;
+		for (i = 0; i < R.nch; i++)
+			sess_drain(&R.ch[i]);
 		runner_reap(&R, now);
 		if (sig_hup) {
 			sig_hup = 0;
@@ -2425,6 +2669,8 @@ cmd_run(int argc, char **argv)
 	free(R.q);
 	free(R.fresh.v);
 	free(R.ch);
+	tls_session_cache_free(tls_sessions);
+	tls_sessions = NULL;
 	for (i = 0; i < o.nresolve; i++)
 		free(o.resolve_buf[i]);
 	spool_close(R.sp);

@@ -254,7 +254,12 @@ smtpc_starttls(struct smtpc *s)
 		smtpc_settle(s, SMTPC_DEFERRED, why);
 		return SMTPC_ST_DONE;
 	}
+	/* A session not offered (ENOMEM) means a full handshake. */
+	if (p->tls_sessions != NULL)
+		(void)tls_conn_use_cache(conn, p->tls_sessions,
+		    p->tls_dest != NULL ? p->tls_dest : p->servername);
 	if (io_starttls(s->io, conn, p->to.greeting) != IO_OK) {
+		tls_conn_forget_session(conn);	/* (the io owns conn) */
 		r->tls_failed = 1;
 		r->discarded = s->io->discarded;
 		snprintf(why, sizeof(why), "TLS handshake failed: %s",
@@ -290,6 +295,8 @@ smtpc_starttls(struct smtpc *s)
 	/* The extensions learnt in clear are forgotten (RFC 3207 4.2). */
 	s->ext_starttls = s->ext_pipelining = 0;
 	if (!smtpc_tls_ok(s)) {
+		/* Never resume a session the policy refused. */
+		tls_conn_forget_session(conn);
 		if (!chain)
 			snprintf(why, sizeof(why), "server certificate not "
 			    "verified: %s", r->info.chain_why);

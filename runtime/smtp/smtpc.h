@@ -72,6 +72,14 @@ struct smtpc_params {
 	enum smtpc_tls		 tls;
 	enum tls_verify		 verify;
 	struct tls_ctx		*tls_ctx;	/* needed unless tls is NONE */
+	/*
+	 * TLS session resumption (tls.h): NULL, no resumption.  tls_dest
+	 * names the destination for the cache key (host:port and the policy
+	 * settings tls_ctx does not hold: tls, tls_verify); NULL: servername.
+	 * A session whose verification the policy rejects is forgotten.
+	 */
+	struct tls_session_cache *tls_sessions;
+	const char		*tls_dest;
 	const char		*servername;	/* SNI; name of the host */
 	const char		*domain;	/* the recipient domain */
 	struct smtpc_timeouts	 to;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sha256.h"
 #include "tls.h"
 #include "tls_int.h"
 
@@ -226,6 +227,9 @@ struct tls_file {
 
 struct tls_checker {
 	struct tls_file	*files;
+	struct tls_file	**fidx;		/* hash set of files by path */
+	size_t		 nfiles;
+	size_t		 capfiles;
 	char		**seen;		/* hash set, NULL: empty slot */
 	size_t		 nseen;
 	size_t		 capseen;
@@ -282,6 +286,7 @@ tls_checker_free(struct tls_checker *tc)
 		fn = f->next;
 		file_free(f);
 	}
+	free(tc->fidx);
 	for (i = 0; i < tc->capseen; i++)
 		free(tc->seen[i]);
 	free(tc->seen);
@@ -413,6 +418,34 @@ sink_result(const struct tls_sink *sk)
 	return (int)sk->nfiled;
 }
 
+/*
+ * Room in the file index for one more file (load factor 1/2); -1 on
+ * ENOMEM.  Every (binding, domain) pair looks its files up here, so the
+ * lookup must not grow with the number of files.
+ */
+static int
+file_index_grow(struct tls_checker *tc)
+{
+	struct tls_file **ni, *f;
+	size_t i, ncap;
+
+	if ((tc->nfiles + 1) * 2 <= tc->capfiles)
+		return 0;
+	ncap = tc->capfiles ? tc->capfiles * 2 : 64;
+	if ((ni = calloc(ncap, sizeof(*ni))) == NULL)
+		return -1;
+	for (f = tc->files; f != NULL; f = f->next) {
+		i = fnv1a(f->path) & (ncap - 1);
+		while (ni[i] != NULL)
+			i = (i + 1) & (ncap - 1);
+		ni[i] = f;
+	}
+	free(tc->fidx);
+	tc->fidx = ni;
+	tc->capfiles = ncap;
+	return 0;
+}
+
 /* Read a whole file once into the cache; f->err says how it went. */
 static struct tls_file *
 file_get(struct tls_checker *tc, const char *path)
@@ -420,12 +453,16 @@ file_get(struct tls_checker *tc, const char *path)
 	struct tls_file *f;
 	struct stat st;
 	ssize_t r;
-	size_t got;
+	size_t got, i;
 	int fd;
 
-	for (f = tc->files; f != NULL; f = f->next)
-		if (strcmp(f->path, path) == 0)
-			return f;
+	if (tc->capfiles != 0)
+		for (i = fnv1a(path) & (tc->capfiles - 1);
+		    (f = tc->fidx[i]) != NULL; i = (i + 1) & (tc->capfiles - 1))
+			if (strcmp(f->path, path) == 0)
+				return f;
+	if (file_index_grow(tc) == -1)
+		return NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	if ((f->path = tls_strdup(path)) == NULL) {
@@ -434,6 +471,11 @@ file_get(struct tls_checker *tc, const char *path)
 	}
 	f->next = tc->files;
 	tc->files = f;
+	for (i = fnv1a(path) & (tc->capfiles - 1); tc->fidx[i] != NULL;
+	    i = (i + 1) & (tc->capfiles - 1))
+		;
+	tc->fidx[i] = f;
+	tc->nfiles++;
 	/* O_NONBLOCK: a FIFO without a writer must not block the open (only
 	 * regular files are read; it does not change reads of those). */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
@@ -1587,6 +1629,7 @@ struct tls_ctx {
 	const struct tls_backend *be;
 	enum tls_engine		 engine;
 	void			*priv;
+	char			 id[2 * SHA256_LEN + 1]; /* tls_ctx_ident() */
 };
 
 struct tls_conn {
@@ -1595,8 +1638,96 @@ struct tls_conn {
 	int			 done;		/* handshake completed */
 	int			 have_names;
 	struct tls_names	 names;
+	char			*sni;		/* as given; NULL: none */
+	/* Session resumption (tls_conn_use_cache). */
+	struct tls_session_cache *cache;	/* NULL: none */
+	char			*key;		/* the cache key */
+	int			 resumed;
+	int			 nostore;	/* tls_conn_forget_session() */
 	char			 why[512];
 };
+
+/* One cached session: the engine's serialization. */
+struct tls_sess {
+	char			*key;
+	unsigned char		*data;
+	size_t			 len;
+	int64_t			 expires;	/* Unix seconds */
+	uint64_t		 used;		/* LRU clock */
+};
+
+struct tls_session_cache {
+	struct tls_sess		*v;
+	size_t			 n;
+	size_t			 max;
+	unsigned int		 ttl;
+	uint64_t		 clock;
+	tls_session_cb		 cb;
+	void			*cb_arg;
+};
+
+/* Hash one optional field, length-prefixed so fields cannot run together. */
+static void
+ident_field(struct sha256 *h, const void *p, size_t len)
+{
+	uint8_t hdr[9];
+	size_t i;
+
+	hdr[0] = p != NULL;
+	for (i = 0; i < 8; i++)
+		hdr[1 + i] = (uint8_t)((uint64_t)len >> (8 * i));
+	sha256_update(h, hdr, sizeof(hdr));
+	if (p != NULL)
+		sha256_update(h, p, len);
+}
+
+static void
+ident_str(struct sha256 *h, const char *s)
+{
+	ident_field(h, s, s != NULL ? strlen(s) : 0);
+}
+
+/* A file's digest (or a marker that it could not be read). */
+static void
+ident_file(struct sha256 *h, const char *path)
+{
+	uint8_t d[SHA256_LEN];
+
+	ident_str(h, path);
+	if (path == NULL)
+		return;
+	if (sha256_file(path, d) == 0)
+		ident_field(h, d, sizeof(d));
+	else
+		ident_field(h, NULL, 0);
+}
+
+/*
+ * The identity of a client context for the session cache: every setting
+ * and the bytes of the files it loaded (a certificate replaced under the
+ * same name is another identity).
+ */
+static void
+tls_ctx_ident(const struct tls_client_config *cf, char hex[65])
+{
+	struct sha256 h;
+	uint8_t d[SHA256_LEN], proto[4];
+
+	sha256_init(&h);
+	ident_str(&h, tls_engine_name(cf->engine));
+	ident_file(&h, cf->cert);
+	ident_file(&h, cf->key);
+	ident_file(&h, cf->ca);
+	proto[0] = (uint8_t)cf->protocols;
+	proto[1] = (uint8_t)(cf->protocols >> 8);
+	proto[2] = (uint8_t)(cf->protocols >> 16);
+	proto[3] = (uint8_t)(cf->protocols >> 24);
+	ident_field(&h, proto, sizeof(proto));
+	ident_str(&h, cf->ciphers);
+	ident_str(&h, cf->tls13_suites);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+}
 
 void
 tls_names_fini(struct tls_names *nm)
@@ -1649,6 +1780,7 @@ tls_client_new(const struct tls_client_config *cf, char *why, size_t whylen)
 		free(ctx);
 		return NULL;
 	}
+	tls_ctx_ident(cf, ctx->id);
 	return ctx;
 }
 
@@ -1680,10 +1812,14 @@ tls_conn_new(struct tls_ctx *ctx, int fd, const char *sni, char *why,
 		return NULL;
 	}
 	c->ctx = ctx;
-	if (ctx->be->conn_init(c->priv, ctx->priv, fd, sni, why,
+	if ((sni != NULL && (c->sni = strdup(sni)) == NULL) ||
+	    ctx->be->conn_init(c->priv, ctx->priv, fd, sni, why,
 	    whylen) == -1) {
+		if (c->sni == NULL && sni != NULL)
+			snprintf(why, whylen, "out of memory");
 		ctx->be->conn_fini(c->priv);
 		free(c->priv);
+		free(c->sni);
 		free(c);
 		return NULL;
 	}
@@ -1698,6 +1834,8 @@ tls_conn_free(struct tls_conn *c)
 	c->ctx->be->conn_fini(c->priv);
 	free(c->priv);
 	tls_names_fini(&c->names);
+	free(c->key);
+	free(c->sni);
 	free(c);
 }
 
@@ -1707,16 +1845,31 @@ tls_handshake(struct tls_conn *c)
 	enum tls_result r;
 
 	r = c->ctx->be->handshake(c->priv, c->why, sizeof(c->why));
-	if (r == TLS_OK)
+	if (r == TLS_OK) {
 		c->done = 1;
+		c->resumed = c->cache != NULL && c->ctx->be->resumed != NULL &&
+		    c->ctx->be->resumed(c->priv);
+	}
 	return r;
 }
+
+static void sess_store(struct tls_conn *);
 
 enum tls_result
 tls_read(struct tls_conn *c, void *buf, size_t len, size_t *n)
 {
+	enum tls_result r;
+
 	*n = 0;
-	return c->ctx->be->read(c->priv, buf, len, n, c->why, sizeof(c->why));
+	r = c->ctx->be->read(c->priv, buf, len, n, c->why, sizeof(c->why));
+	/*
+	 * Sessions are stored from the first read on: the caller has looked
+	 * at the handshake by then (and may have called
+	 * tls_conn_forget_session()); TLS 1.3 tickets arrive after it.
+	 */
+	if (r == TLS_OK && c->cache != NULL && !c->nostore)
+		sess_store(c);
+	return r;
 }
 
 enum tls_result
@@ -1749,6 +1902,7 @@ tls_conn_info(struct tls_conn *c, struct tls_conn_info *info)
 	if (c->ctx->be->peer(c->priv, c->ctx->priv, info, &c->names) == -1)
 		return -1;
 	c->have_names = 1;
+	info->resumed = c->resumed;
 	return 0;
 }
 
@@ -1805,4 +1959,210 @@ tls_conn_match_name(struct tls_conn *c, const char *host)
 		return 0;
 	}
 	return c->names.cn != NULL && tls_name_match(c->names.cn, host);
+}
+
+/* ---- session cache ---------------------------------------------------- */
+
+struct tls_session_cache *
+tls_session_cache_new(size_t max, unsigned int ttl)
+{
+	struct tls_session_cache *sc;
+
+	if (max == 0 || (sc = calloc(1, sizeof(*sc))) == NULL)
+		return NULL;
+	if ((sc->v = calloc(max, sizeof(*sc->v))) == NULL) {
+		free(sc);
+		return NULL;
+	}
+	sc->max = max;
+	sc->ttl = ttl;
+	return sc;
+}
+
+static void
+sess_fini(struct tls_sess *e)
+{
+	free(e->key);
+	if (e->data != NULL)
+		explicit_bzero(e->data, e->len);
+	free(e->data);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+tls_session_cache_free(struct tls_session_cache *sc)
+{
+	size_t i;
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < sc->n; i++)
+		sess_fini(&sc->v[i]);
+	free(sc->v);
+	free(sc);
+}
+
+static int64_t
+sess_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+size_t
+tls_session_cache_count(const struct tls_session_cache *sc)
+{
+	int64_t now = sess_now();
+	size_t i, n = 0;
+
+	for (i = 0; i < sc->n; i++)
+		n += sc->v[i].expires > now;
+	return n;
+}
+
+void
+tls_session_cache_on_store(struct tls_session_cache *sc, tls_session_cb cb,
+    void *arg)
+{
+	sc->cb = cb;
+	sc->cb_arg = arg;
+}
+
+static struct tls_sess *
+sess_find(struct tls_session_cache *sc, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n; i++)
+		if (strcmp(sc->v[i].key, key) == 0)
+			return &sc->v[i];
+	return NULL;
+}
+
+static void
+sess_remove(struct tls_session_cache *sc, struct tls_sess *e)
+{
+	sess_fini(e);
+	*e = sc->v[--sc->n];
+	memset(&sc->v[sc->n], 0, sizeof(sc->v[sc->n]));
+}
+
+/* A session to sc under key; takes ownership of data. */
+static int
+sess_put(struct tls_session_cache *sc, const char *key, unsigned char *data,
+    size_t len, int64_t expires)
+{
+	struct tls_sess *e, *victim;
+	char *k;
+	size_t i;
+	int64_t now = sess_now();
+
+	if ((e = sess_find(sc, key)) != NULL) {
+		if (e->data != NULL)
+			explicit_bzero(e->data, e->len);
+		free(e->data);
+	} else {
+		if ((k = strdup(key)) == NULL) {
+			explicit_bzero(data, len);
+			free(data);
+			return -1;
+		}
+		if (sc->n == sc->max) {
+			/* An expired entry, else the least recently used. */
+			victim = &sc->v[0];
+			for (i = 0; i < sc->n; i++) {
+				if (sc->v[i].expires <= now) {
+					victim = &sc->v[i];
+					break;
+				}
+				if (sc->v[i].used < victim->used)
+					victim = &sc->v[i];
+			}
+			sess_remove(sc, victim);
+		}
+		e = &sc->v[sc->n++];
+		e->key = k;
+	}
+	e->data = data;
+	e->len = len;
+	e->expires = expires;
+	e->used = ++sc->clock;
+	return 0;
+}
+
+int
+tls_session_cache_put(struct tls_session_cache *sc, const char *key,
+    const void *data, size_t len, int64_t expires)
+{
+	unsigned char *d;
+
+	if (sc == NULL || key == NULL || len == 0)
+		return -1;
+	if ((d = tls_memdup(data, len)) == NULL)
+		return -1;
+	return sess_put(sc, key, d, len, expires);
+}
+
+int
+tls_conn_use_cache(struct tls_conn *c, struct tls_session_cache *sc,
+    const char *dest)
+{
+	const struct tls_backend *be = c->ctx->be;
+	struct tls_sess *e;
+	size_t len;
+	int64_t now = sess_now();
+
+	if (be->session_set == NULL || be->session_take == NULL)
+		return 0;
+	free(c->key);
+	len = strlen(c->ctx->id) + strlen(dest != NULL ? dest : "") + 64 +
+	    (c->sni != NULL ? strlen(c->sni) : 0);
+	if ((c->key = malloc(len)) == NULL)
+		return -1;
+	snprintf(c->key, len, "%s|%s|sni=%s|%s", be->name, c->ctx->id,
+	    c->sni != NULL ? c->sni : "", dest != NULL ? dest : "");
+	c->cache = sc;
+	if ((e = sess_find(sc, c->key)) == NULL)
+		return 0;
+	if (e->expires <= now) {
+		sess_remove(sc, e);
+		return 0;
+	}
+	e->used = ++sc->clock;
+	/* Bytes the library refuses are dropped: a full handshake. */
+	if (be->session_set(c->priv, e->data, e->len) == -1)
+		sess_remove(sc, e);
+	return 0;
+}
+
+/* Store what the server issued since the last call. */
+static void
+sess_store(struct tls_conn *c)
+{
+	struct tls_session_cache *sc = c->cache;
+	struct tls_sess *e;
+	unsigned char *data = NULL;
+	size_t len = 0;
+	long life = 0;
+	int64_t expires;
+
+	while (c->ctx->be->session_take(c->priv, &data, &len, &life) == 1) {
+		expires = sess_now() + (life > 0 && (unsigned long)life <
+		    sc->ttl ? life : (long)sc->ttl);
+		if (sess_put(sc, c->key, data, len, expires) == -1)
+			return;
+		if (sc->cb != NULL && (e = sess_find(sc, c->key)) != NULL)
+			sc->cb(sc->cb_arg, c->key, e->data, e->len, expires);
+		data = NULL;
+	}
+}
+
+void
+tls_conn_forget_session(struct tls_conn *c)
+{
+	struct tls_sess *e;
+
+	c->nostore = 1;
+	if (c->cache != NULL && c->key != NULL &&
+	    (e = sess_find(c->cache, c->key)) != NULL)
+		sess_remove(c->cache, e);
 }

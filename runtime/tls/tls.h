@@ -36,6 +36,7 @@
 #define ECTLS_TLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "diag.h"
@@ -298,6 +299,8 @@ struct tls_conn_info {
 	char		 chain_why[256]; /* when !chain_ok: why */
 	char		 subject[256];	/* peer certificate: CN, else the DN */
 	char		 issuer[256];	/* its issuer: CN, else the DN */
+	int		 resumed;	/* the handshake resumed a cached
+					   session (tls_conn_use_cache) */
 };
 
 /* Fill *info after a successful handshake.  0, or -1 (no handshake). */
@@ -316,5 +319,72 @@ int	tls_conn_match_name(struct tls_conn *, const char *host);
 
 /* The RFC 6125 rule above on one presented identifier. */
 int	tls_name_match(const char *pattern, const char *host);
+
+/*
+ * Session resumption.  A client-side cache of TLS sessions, each stored
+ * as the engine's own serialization (opaque bytes, so a cache can be
+ * copied into a forked worker and sessions passed back over a pipe), under
+ * a key that names the destination and everything that decides what a
+ * session proves: the engine, the context's identity (every setting of
+ * struct tls_client_config and the SHA-256 of the bytes of the
+ * certificate, key and CA files when the context was made), the SNI, and
+ * the caller's `dest` (host:port and the parts of the policy the context
+ * does not hold, e.g. tls_verify).  So a session is never offered under a
+ * different client certificate, trust anchors, protocol or cipher setting
+ * or verification mode.  Bounded: at most `max` entries, the least
+ * recently used goes first; an entry lives `ttl` seconds at most (less
+ * when the server's ticket lifetime is shorter).
+ *
+ * What a resumed session proves.  tls_conn_info() of a resumed connection
+ * reports the peer certificate of the original full handshake (both
+ * engines keep it in the session).  chain_ok: OpenSSL reports the
+ * verification result of the original handshake, stored in the session
+ * (made against the same tls_ca: the key includes its bytes); GnuTLS
+ * verifies the stored chain again against the context's trust list, at
+ * the time of the resumption.  Names are always checked again by the
+ * caller (tls_conn_match_name) on that certificate.  A session is stored
+ * only once the caller has read application data on the connection, i.e.
+ * after it has looked at the handshake; tls_conn_forget_session() (a
+ * verification the policy rejects) drops the key's entry and stores
+ * nothing more from the connection.
+ *
+ * tls_session_cache_new: returns a new cache; free with
+ * tls_session_cache_free() (NULL is a no-op).  NULL on ENOMEM or max 0.
+ */
+struct tls_session_cache;
+struct tls_session_cache *tls_session_cache_new(size_t max, unsigned int ttl);
+void	tls_session_cache_free(struct tls_session_cache *);
+/* Entries that have not expired. */
+size_t	tls_session_cache_count(const struct tls_session_cache *);
+
+/*
+ * Store a serialized session under a full key (as passed to the callback
+ * below), copying both, expiring at `expires` (Unix seconds).  For moving
+ * sessions between processes.  0, or -1 on ENOMEM / bad arguments.
+ */
+int	tls_session_cache_put(struct tls_session_cache *, const char *key,
+	    const void *data, size_t len, int64_t expires);
+
+/*
+ * Called for every session a connection stores in the cache (not for
+ * tls_session_cache_put()): key, data and len are borrowed for the call.
+ * A forked worker uses it to hand its new sessions to the runner.
+ */
+typedef void (*tls_session_cb)(void *arg, const char *key,
+	    const void *data, size_t len, int64_t expires);
+void	tls_session_cache_on_store(struct tls_session_cache *,
+	    tls_session_cb, void *arg);
+
+/*
+ * Use cache for connection c, before its handshake: offer the session
+ * stored under the key for (c's context, c's SNI, dest) if there is a
+ * live one, and store under it the sessions the server issues.  The cache
+ * must outlive the connection.  0, or -1 on ENOMEM (no resumption then).
+ */
+int	tls_conn_use_cache(struct tls_conn *, struct tls_session_cache *,
+	    const char *dest);
+
+/* Drop c's cache entry and store nothing more from c. */
+void	tls_conn_forget_session(struct tls_conn *);
 
 #endif /* ECTLS_TLS_H */

@@ -407,6 +407,7 @@ struct gtls_ctx {
 struct gtls_conn {
 	gnutls_session_t s;
 	int		 inited;
+	int		 taken;		/* session data handed over */
 };
 
 static void
@@ -731,6 +732,62 @@ out:
 	return rc;
 }
 
+/* Offer session data (gnutls_session_get_data2) for resumption. */
+static int
+gtls_session_set(void *p, const unsigned char *data, size_t len)
+{
+	struct gtls_conn *c = p;
+
+	return gnutls_session_set_data(c->s, data, len) < 0 ? -1 : 0;
+}
+
+/*
+ * The resumption data, once per connection.  TLS 1.3: only once a ticket
+ * has arrived (GNUTLS_SFLAGS_SESSION_TICKET; without it
+ * gnutls_session_get_data2 would wait a round trip for one, and a
+ * non-blocking caller must not); it comes with the first records after
+ * the handshake, so tls.c asks after each read.  TLS 1.2: right after the
+ * handshake (session ID or ticket).
+ */
+static int
+gtls_session_take(void *p, unsigned char **data, size_t *len,
+    long *lifetime)
+{
+	struct gtls_conn *c = p;
+	gnutls_datum_t d = { NULL, 0 };
+	unsigned char *buf;
+
+	if (c->taken)
+		return 0;
+	if (gnutls_protocol_get_version(c->s) == GNUTLS_TLS1_3 &&
+	    !(gnutls_session_get_flags(c->s) & GNUTLS_SFLAGS_SESSION_TICKET))
+		return 0;
+	c->taken = 1;
+	if (gnutls_session_get_data2(c->s, &d) < 0 || d.size == 0) {
+		gnutls_free(d.data);
+		return 0;
+	}
+	if ((buf = malloc(d.size)) == NULL) {
+		gnutls_free(d.data);
+		return -1;
+	}
+	memcpy(buf, d.data, d.size);
+	gnutls_memset(d.data, 0, d.size);
+	gnutls_free(d.data);
+	*data = buf;
+	*len = d.size;
+	*lifetime = 0;		/* not exposed: the cache's own limit */
+	return 1;
+}
+
+static int
+gtls_resumed(void *p)
+{
+	struct gtls_conn *c = p;
+
+	return gnutls_session_is_resumed(c->s) != 0;
+}
+
 const struct tls_backend tls_backend_gnutls = {
 	.name = "gnutls",
 	.supports = TLS_SUPP_PRIORITY,
@@ -755,4 +812,7 @@ const struct tls_backend tls_backend_gnutls = {
 	.write = gtls_write,
 	.close = gtls_close,
 	.peer = gtls_peer,
+	.session_set = gtls_session_set,
+	.session_take = gtls_session_take,
+	.resumed = gtls_resumed,
 };

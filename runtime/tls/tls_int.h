@@ -169,6 +169,22 @@ struct tls_backend {
 	enum tls_result	(*close)(void *conn);
 	int		(*peer)(void *conn, void *ctx, struct tls_conn_info *,
 			    struct tls_names *names);
+
+	/*
+	 * Session resumption (tls.h; optional, NULL: never resumes).
+	 * session_set offers a serialization made by session_take, before the
+	 * handshake; -1 when the bytes are unusable (the handshake is then a
+	 * full one).  session_take hands over a session the server issued
+	 * since the last call: 1 with *data (malloc'ed), *len and *lifetime
+	 * (seconds the server grants, 0 unknown); 0 when there is none (yet);
+	 * -1 on ENOMEM.  It must never block or wait for the peer.  resumed:
+	 * 1 when the completed handshake resumed the offered session.
+	 */
+	int		(*session_set)(void *conn, const unsigned char *,
+			    size_t);
+	int		(*session_take)(void *conn, unsigned char **data,
+			    size_t *len, long *lifetime);
+	int		(*resumed)(void *conn);
 };
 
 #ifndef ECTLS_NO_OPENSSL

@@ -8,6 +8,7 @@
 #   wrong.crt/.key     wrong.example.org (SAN DNS:wrong.example.org)
 #   expired.crt/.key   mx.example.test, 2020-01-01 .. 2021-01-01
 #   client.crt/.key    client.example.test, clientAuth
+#   client2.crt/.key   client2.example.test, clientAuth (another identity)
 #   other-root.crt     an unrelated CA (for "untrusted")
 set -eu
 [ $# -eq 1 ] || { echo "usage: pki.sh DIR" >&2; exit 2; }
@@ -81,6 +82,7 @@ leaf wild '*.example.test' v3_wild 20240101000000Z 20360101000000Z
 leaf wrong wrong.example.org v3_wrong 20240101000000Z 20360101000000Z
 leaf expired mx.example.test v3_mx 20200101000000Z 20210101000000Z
 leaf client client.example.test v3_client 20240101000000Z 20360101000000Z
+leaf client2 client2.example.test v3_client 20240101000000Z 20360101000000Z
 # An unrelated CA, in its own directory so its serial/index stay apart.
 mkdir -p other && cp ca.cnf other/ && (cd other && mkdir -p db certs &&
     : >db/index.txt && echo 3000 >db/serial && root root "ectls other root")

@@ -9,6 +9,8 @@
 #       (server certificate PKI/mx.crt, client certificates asked for and
 #       recorded in the Received header); PORT_PLAIN does not offer it.
 #       Mail for DOMAINS lands in the Maildir DIR/mail/box/.
+#       PF_TLS_LOGLEVEL (default 1) is smtpd_tls_loglevel: 2 also logs
+#       "Reusing old session" for every resumed TLS session.
 #   postfix.sh stop DIR
 #       stops it and takes DIR out of alternate_config_directories.
 set -eu
@@ -72,7 +74,7 @@ smtpd_tls_CAfile = $PKI/root.crt
 smtpd_tls_security_level = may
 smtpd_tls_received_header = yes
 smtpd_tls_ask_ccert = yes
-smtpd_tls_loglevel = 1
+smtpd_tls_loglevel = ${PF_TLS_LOGLEVEL:-1}
 CF
 	# The stock services, none chrooted; our two listeners instead of :25.
 	awk -v pt="$PT" -v pp="$PP" '

@@ -101,6 +101,7 @@ domain "ifa.test" { tls = ifavailable }
 domain "ifa-nofb.test" { tls = ifavailable tls_ifavailable_fallback = false }
 domain "plain.test" { tls = no }
 domain "pf-req.test" { tls = required tls_verify = host tls_ca = "$PKI/root.crt" gateway = "mx.example.test:$PFTLS" }
+domain "pf-req2.test" { tls = required tls_verify = host tls_ca = "$PKI/root.crt" gateway = "mx.example.test:$PFTLS" }
 domain "pf-plain.test" { tls = no gateway = "mx.example.test:$PFTLS" }
 domain "pf-notls-req.test" { tls = required tls_verify = host tls_ca = "$PKI/root.crt" gateway = "mx.example.test:$PFPLAIN" }
 domain "pf-notls-ifa.test" { tls = ifavailable gateway = "mx.example.test:$PFPLAIN" }
@@ -324,8 +325,9 @@ if ! command -v postfix >/dev/null 2>&1; then
 	exit 1
 fi
 mkdir -p "$PF"
-if ! sh $HERE/postfix.sh start "$PF" "$PKI" "$PFTLS" "$PFPLAIN" \
-    pf-req.test pf-plain.test pf-notls-req.test pf-notls-ifa.test >"$TMP/pf.log" 2>&1; then
+# smtpd_tls_loglevel 2: Postfix logs each resumed TLS session.
+if ! PF_TLS_LOGLEVEL=2 sh $HERE/postfix.sh start "$PF" "$PKI" "$PFTLS" "$PFPLAIN" \
+    pf-req.test pf-req2.test pf-plain.test pf-notls-req.test pf-notls-ifa.test >"$TMP/pf.log" 2>&1; then
 	notok "private Postfix starts on 127.0.0.1:$PFTLS and :$PFPLAIN"
 	sed 's/^/#   /' "$TMP/pf.log"
 	exit 1
@@ -376,6 +378,35 @@ for e in openssl gnutls; do
 		notok "$e: Postfix saw and verified the client certificate"
 		[ -n "$f" ] && received "$f" | sed 's/^/#   /'
 		grep 'TLS connection' "$PF/maillog" | tail -3 | sed 's/^/#   /'
+	fi
+
+	# Two domains with the same policy and host in one send: two
+	# connections, the second resumes the first one's TLS session.
+	tag=res-$e-$$
+	printf 'Subject: %s\nMessage-ID: <%s@client.example.test>\n\nbody\n' \
+	    "$tag" "$tag" >"$TMP/pfmsg"
+	rm -f "$TMP/log"
+	before=$(grep -c 'Reusing old session' "$PF/maillog")
+	"$DELIVER" send --table "$TMP/$e.ectp" --from sender@client.example.test \
+	    --to u5@pf-req.test --to u6@pf-req2.test --resolve mx.example.test:127.0.0.1 \
+	    --log "$TMP/log" --log-format json "$TMP/pfmsg" >"$TMP/out" 2>&1
+	rc=$?
+	for _ in $(seq 30); do	# postlogd writes a little later
+		after=$(grep -c 'Reusing old session' "$PF/maillog")
+		[ "$after" -gt "$before" ] && break
+		sleep 0.1
+	done
+	sleep 0.2
+	after=$(grep -c 'Reusing old session' "$PF/maillog")
+	if [ "$rc" -eq 0 ] && jq -se 'length == 2 and
+	    (.[0] | .rcpt == "u5@pf-req.test" and .tls_resumed == "no") and
+	    (.[1] | .rcpt == "u6@pf-req2.test" and .tls_resumed == "yes") and
+	    all(.status == "delivered" and .outbound_tls_verified == "verified")' \
+	    "$TMP/log" >/dev/null && [ $((after - before)) -eq 1 ]; then
+		ok "$e: Postfix: the second connection of a send resumes the TLS session (our log and Postfix's)"
+	else
+		notok "$e: Postfix: the second connection of a send resumes the TLS session (exit $rc, Postfix reused $((after - before)))"
+		sed 's/^/#   /' "$TMP/log" "$TMP/out"
 	fi
 
 	tag=plain-$e-$$

@@ -116,12 +116,14 @@ fi
 expect_status 2 "queue: not a spool" "$DELIVER" queue --spool "$TMP/nowhere"
 expect_status 2 "run: --concurrency 0 refused" "$DELIVER" run --spool "$S" --table "$TMP/none" --concurrency 0
 expect_status 2 "run: unreadable table" "$DELIVER" run --spool "$S" --table "$TMP/none" --once
+expect_status 2 "run: --tls-session-cache -1 refused" "$DELIVER" run --spool "$S" --table "$TMP/none" --tls-session-cache -1
+expect_status 2 "run: --tls-session-cache x refused" "$DELIVER" run --spool "$S" --table "$TMP/none" --tls-session-cache x
 
 # ---- PKI, ports, configuration ----------------------------------------------
 if ! sh $DHERE/pki.sh "$PKI" >"$TMP/pki.log" 2>&1; then
 	notok "test PKI generated"; sed 's/^/#   /' "$TMP/pki.log"; exit 1
 fi
-chmod 600 "$PKI/client.key"
+chmod 600 "$PKI/client.key" "$PKI/client2.key"
 read -r PEERPORT PFTLS PFPLAIN < <(python3 -c '
 import socket
 ss = [socket.socket() for _ in range(3)]
@@ -324,9 +326,10 @@ if ! command -v postfix >/dev/null 2>&1; then
 	exit 1
 fi
 mkdir -p "$PF"
-if ! sh $DHERE/postfix.sh start "$PF" "$PKI" "$PFTLS" "$PFPLAIN" \
+# smtpd_tls_loglevel 2: Postfix logs each resumed session.
+if ! PF_TLS_LOGLEVEL=2 sh $DHERE/postfix.sh start "$PF" "$PKI" "$PFTLS" "$PFPLAIN" \
     pf-req.test pf-plain.test pf-ifa.test pf-notls.test pf-dur.test \
-    pf-reload.test >"$TMP/pf.log" 2>&1; then
+    pf-reload.test pf-res.test pf-res2.test pf-res-opt.test >"$TMP/pf.log" 2>&1; then
 	notok "private Postfix starts on 127.0.0.1:$PFTLS and :$PFPLAIN"
 	sed 's/^/#   /' "$TMP/pf.log"
 	exit 1
@@ -597,4 +600,143 @@ if [ $rc -eq 0 ] && [ "$n" -eq 120 ] && [ "$dups" -eq 0 ] && [ "$mismatch" -eq 0
 	ok "reload mid-run: 120 delivered once ($clear under the old policy, $((n - clear)) under the new)"
 else
 	notok "reload mid-run ($n of 120, $dups doubled, $mismatch log/Postfix mismatches)"
+fi
+
+# ---- TLS session resumption, under both engines -------------------------------
+# tls_engine is global, so one table per engine.  max_deliveries_per_connection
+# = 1 and --concurrency 1: every message on its own connection in its own
+# worker, so a resumed session went from one worker to the runner and on to
+# the next.  pf-res2.test differs from pf-res.test only by its client
+# certificate: its first connection must not resume pf-res.test's session.
+# pf-res-opt.test verifies against an unrelated CA under tls_verify =
+# optional (delivered, unverified): resumption must not make it verified.
+# pf-res-ca.test is the same under tls_verify = ca: deferred, never resumed.
+reusing() { grep -c 'Reusing old session' "$PF/maillog"; }
+# Received header (with its continuation lines) of a delivered file.
+received() { awk '/^Received:/ {r=1; print; next} r && /^[ \t]/ {print; next} {r=0}' "$1"; }
+for e in openssl gnutls; do
+	{
+	echo "tls_engine = $e"
+	if [ $e = gnutls ]; then
+		echo 'tls_ciphers = "NORMAL:-VERS-SSL3.0"'
+	else
+		echo 'tls_protocols = "+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1"'
+	fi
+	cat <<CF
+ehlo_hostname = "client.example.test"
+tls_certificate = "$PKI/client.crt"
+tls_key = "$PKI/client.key"
+retry_interval = 60
+max_deliveries_per_connection = 1
+gateway = "mx.example.test:$PFTLS"
+tls = required
+domain "pf-res.test" { tls_verify = host tls_ca = "$PKI/root.crt" }
+domain "pf-res2.test" { tls_verify = host tls_ca = "$PKI/root.crt" tls_certificate = "$PKI/client2.crt" tls_key = "$PKI/client2.key" }
+domain "pf-res-opt.test" { tls_verify = optional tls_ca = "$PKI/other-root.crt" }
+domain "pf-res-ca.test" { tls_verify = ca tls_ca = "$PKI/other-root.crt" }
+CF
+	} >"$TMP/res-$e.conf"
+	if ! "$ECTLS" compile "$TMP/res-$e.conf" -o "$TMP/res-$e.ectp" >"$TMP/compile.log" 2>&1; then
+		notok "$e: resumption configuration compiles"
+		sed 's/^/#   /' "$TMP/compile.log"
+		continue
+	fi
+	S=$TMP/res-$e
+	rm -f "$TMP/log" "$TMP/ids.r$e"
+	submit_many "$S" "r$e" 1 3 pf-res.test
+	submit_many "$S" "r$e" 4 5 pf-res2.test
+	submit_many "$S" "r$e" 6 7 pf-res-opt.test
+	submit_many "$S" "r$e" 8 9 pf-res-ca.test
+	before=$(reusing)
+	"$DELIVER" run --spool "$S" --table "$TMP/res-$e.ectp" --once --concurrency 1 \
+	    --resolve mx.example.test:127.0.0.1 --log "$TMP/log" --log-format json \
+	    >>"$TMP/run.out" 2>&1
+	rc=$?
+	box_wait "r$e" 7
+	grep '"status"' "$TMP/log" >"$TMP/res.json"
+	# rz RCPT : "yes", "no" or "null": tls_resumed of that recipient's line
+	rz() { jq -r --arg r "$1" 'select(.rcpt == $r) | .tls_resumed' "$TMP/res.json" | head -1; }
+	if [ $rc -eq 0 ] && [ "$(wc -l <"$TMP/box.r$e")" -eq 7 ] &&
+	    [ "$(rz u1@pf-res.test)" = no ] && [ "$(rz u2@pf-res.test)" = yes ] &&
+	    [ "$(rz u3@pf-res.test)" = yes ] &&
+	    jq -se 'map(select(.domain == "pf-res.test")) | length == 3 and
+	        all(.status == "delivered" and .outbound_tls_verified == "verified" and
+	            .tls_trust == "Verified")' "$TMP/res.json" >/dev/null &&
+	    [ "$(awk '$3 == "pf-res.test" && $5 == "verified"' "$TMP/box.r$e" | wc -l)" -eq 3 ]; then
+		ok "$e: resumption: 3 connections from 3 workers, the 2nd and 3rd resumed, still verified (tls_resumed in the JSON log)"
+	else
+		notok "$e: resumption: the 2nd and 3rd connection resumed (exit $rc; u1=$(rz u1@pf-res.test) u2=$(rz u2@pf-res.test) u3=$(rz u3@pf-res.test))"
+		sed 's/^/#   /' "$TMP/res.json" | head -9; sed 's/^/#   /' "$TMP/box.r$e"
+	fi
+	# Postfix's view: one "Reusing old session" per resumed connection.
+	nres=$(jq -r 'select(.tls_resumed == "yes") | .rcpt' "$TMP/res.json" | wc -l)
+	for _ in $(seq 30); do	# postlogd writes a little later
+		[ $(($(reusing) - before)) -ge "$nres" ] && break
+		sleep 0.1
+	done
+	nreuse=$(($(reusing) - before))
+	if [ "$nres" -ge 3 ] && [ "$nreuse" -eq "$nres" ]; then
+		ok "$e: resumption: Postfix logged 'Reusing old session' $nreuse times, as many as our log's tls_resumed=yes"
+	else
+		notok "$e: resumption: Postfix's 'Reusing old session' ($nreuse) matches our log ($nres)"
+	fi
+	# The client certificate is part of the key: pf-res2.test's first
+	# connection is a full handshake, and Postfix sees client2.
+	cn2=0
+	for id in 4 5; do
+		f=$(grep -l "^Message-ID: <r$e-$id@" "$BOX"/new/* 2>/dev/null | head -1)
+		[ -n "$f" ] && received "$f" 2>/dev/null | tr -s ' \t\n' ' ' |
+		    grep -q 'Client CN "client2\.example\.test"' && cn2=$((cn2 + 1))
+	done
+	first1=$(grep -n '"rcpt":"u1@pf-res.test"' "$TMP/res.json" | cut -d: -f1)
+	first2=$(grep -n '"rcpt":"u4@pf-res2.test"' "$TMP/res.json" | cut -d: -f1)
+	if [ "$(rz u4@pf-res2.test)" = no ] && [ "$(rz u5@pf-res2.test)" = yes ] &&
+	    [ "$cn2" -eq 2 ] && [ -n "$first1" ] && [ -n "$first2" ] && [ "$first1" -lt "$first2" ]; then
+		ok "$e: resumption: another client certificate never resumes the old session (Postfix saw client2 both times)"
+	else
+		notok "$e: resumption: another client certificate never resumes the old session (u4=$(rz u4@pf-res2.test) u5=$(rz u5@pf-res2.test), client2 seen $cn2 times)"
+	fi
+	if [ "$(rz u6@pf-res-opt.test)" = no ] && [ "$(rz u7@pf-res-opt.test)" = yes ] &&
+	    jq -se 'map(select(.domain == "pf-res-opt.test")) | length == 2 and
+	        all(.status == "delivered" and .outbound_tls_verified == "unverified" and
+	            .tls_trust == "Untrusted")' "$TMP/res.json" >/dev/null &&
+	    [ "$(rz u8@pf-res-ca.test)" = no ] && [ "$(rz u9@pf-res-ca.test)" = no ] &&
+	    jq -se 'map(select(.domain == "pf-res-ca.test")) | length == 2 and
+	        all(.status == "deferred" and .outbound_tls_verified == "unverified" and
+	            (.reply | startswith("server certificate not verified")))' \
+	        "$TMP/res.json" >/dev/null &&
+	    [ "$(python3 $HERE/mailbox.py "$BOX" "r$e" | awk '$3 == "pf-res-ca.test"' | wc -l)" -eq 0 ]; then
+		ok "$e: resumption: a resumed session keeps the original verification (optional: still Untrusted; ca: deferred, never resumed)"
+	else
+		notok "$e: resumption: a resumed session keeps the original verification"
+		jq -c 'select(.domain | startswith("pf-res-")) | [.rcpt, .status, .tls_resumed, .outbound_tls_verified, .tls_trust]' "$TMP/res.json" | sed 's/^/#   /'
+	fi
+	# --tls-session-cache 0: resumption off.
+	S=$TMP/res0-$e
+	rm -f "$TMP/log"
+	submit_many "$S" "z$e" 1 2 pf-res.test
+	"$DELIVER" run --spool "$S" --table "$TMP/res-$e.ectp" --once --concurrency 1 \
+	    --tls-session-cache 0 --resolve mx.example.test:127.0.0.1 --log "$TMP/log" \
+	    --log-format json >>"$TMP/run.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && jq -se 'map(select(.status == "delivered")) | length == 2 and
+	    all(.tls_resumed == "no")' <(grep '"status"' "$TMP/log") >/dev/null; then
+		ok "$e: --tls-session-cache 0: no session resumed"
+	else
+		notok "$e: --tls-session-cache 0: no session resumed (exit $rc)"
+		grep '"status"' "$TMP/log" | sed 's/^/#   /'
+	fi
+done
+# The text log line carries the field as well.
+S=$TMP/res-text
+rm -f "$TMP/log"
+submit_many "$S" rt 1 2 pf-res.test
+"$DELIVER" run --spool "$S" --table "$TMP/res-openssl.ectp" --once --concurrency 1 \
+    --resolve mx.example.test:127.0.0.1 --log "$TMP/log" >>"$TMP/run.out" 2>&1
+if grep -q 'to=<u1@pf-res.test>, .* tls=TLS/required, tls_resumed=no, verified=verified, status=sent' "$TMP/log" &&
+    grep -q 'to=<u2@pf-res.test>, .* tls=TLS/required, tls_resumed=yes, verified=verified, status=sent' "$TMP/log"; then
+	ok "text log: tls_resumed=no, then tls_resumed=yes"
+else
+	notok "text log: tls_resumed=no, then tls_resumed=yes"
+	sed 's/^/#   /' "$TMP/log"
 fi
