@@ -360,6 +360,40 @@ ossl_name_str(const X509_NAME *nm, char **out)
  * Facts of one certificate; -1 on ENOMEM or an unusable certificate.
  * bare: x was parsed in the bare context (ossl_ld_x509()).
  */
+/*
+ * Compare EC public keys in one encoding: the point uncompressed.  A key
+ * written compressed in the key file and uncompressed in the certificate
+ * (or the other way round) is still the same key.  Returns 1 when pk is an
+ * EC key whose output form this changed.
+ */
+static int
+ossl_ec_uncompress(EVP_PKEY *pk)
+{
+	char form[32];
+
+	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC ||
+	    EVP_PKEY_get_utf8_string_param(pk,
+	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form, sizeof(form),
+	    NULL) != 1 ||
+	    strcmp(form, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) == 0)
+		return 0;
+	return EVP_PKEY_set_utf8_string_param(pk,
+	    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+	    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) == 1;
+}
+
+/* c->spki again, from pk (after ossl_ec_uncompress()). */
+static int
+ossl_reencode_spki(EVP_PKEY *pk, struct tls_certinfo *c)
+{
+	free(c->spki);
+	c->spki = NULL;
+	OSSL_I2D(i2d_PUBKEY, pk, &c->spki, &c->spki_len);
+	return 0;
+fail:
+	return -1;
+}
+
 static int
 ossl_certinfo(X509 *x, int bare, struct tls_certinfo *c)
 {
@@ -386,6 +420,10 @@ ossl_certinfo(X509 *x, int bare, struct tls_certinfo *c)
 		c->key_type = ossl_keytype(pk);
 		bits = EVP_PKEY_get_bits(pk);
 		c->key_bits = bits > 0 ? (unsigned int)bits : 0;
+		if (ossl_ec_uncompress(pk) && ossl_reencode_spki(pk, c) == -1) {
+			EVP_PKEY_free(own);
+			goto fail;
+		}
 	}
 	EVP_PKEY_free(own);
 	signid = X509_get_signature_nid(x);
@@ -567,6 +605,7 @@ ossl_key_spki(EVP_PKEY *pk, unsigned char **out, size_t *outlen)
 	unsigned char *der = NULL;
 	int n = 0;
 
+	(void)ossl_ec_uncompress(pk);
 	if (ossl_spki_build(pk, &der, &n) != 1 &&
 	    (n = i2d_PUBKEY(pk, &der)) <= 0)
 		return -1;

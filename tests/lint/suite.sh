@@ -172,3 +172,36 @@ if command -v script >/dev/null 2>&1; then
 		od -c "$TMP/prog.tty" | head -5 | sed 's/^/#   /'
 	fi
 fi
+
+# One EC key, its point written compressed in one file and uncompressed in
+# the other: still the same key under both engines; another key is not.
+mkdir -p "$TMP/ecf"
+(cd "$TMP/ecf" &&
+    openssl ecparam -name prime256v1 -genkey -noout -out u.key &&
+    openssl ec -in u.key -conv_form compressed -out c.key &&
+    openssl ecparam -name prime256v1 -genkey -noout -out other.key &&
+    openssl ec -in other.key -conv_form compressed -out otherc.key &&
+    openssl req -new -x509 -key u.key -subj /CN=u -days 3650 -out u.crt &&
+    openssl req -new -x509 -key c.key -subj /CN=c -days 3650 -out c.crt &&
+    chmod 600 ./*.key) >/dev/null 2>&1
+ecpair() {	# ecpair CERT KEY: lint with both engines, findings in $TMP/ecf/out
+	printf '%s\nbinding "b" {\n  tls = ifavailable\n  tls_certificate = "%s"\n  tls_key = "%s"\n}\n' \
+	    "$P" "$1" "$2" >"$TMP/ecf/case.conf"
+	(cd "$TMP/ecf" && "$E" lint --engines both case.conf >out 2>&1)
+}
+for pr in "u.crt c.key" "c.crt u.key" "c.crt c.key"; do
+	set -- $pr
+	ecpair "$1" "$2"
+	if grep -q tls-key-mismatch "$TMP/ecf/out"; then
+		notok "EC key $2 matches $1 (point compressed in one of them)"
+		sed 's/^/#   /' "$TMP/ecf/out" | head -5
+	else
+		ok "EC key $2 matches $1 (point compressed in one of them)"
+	fi
+done
+ecpair u.crt otherc.key
+if grep -q '\[tls-key-mismatch\]' "$TMP/ecf/out"; then
+	ok "EC key otherc.key (compressed) does not match u.crt"
+else
+	notok "EC key otherc.key (compressed) does not match u.crt"
+fi
