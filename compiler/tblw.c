@@ -204,11 +204,12 @@ struct went {
 	uint64_t	 dom;		/* offset in w->doms */
 	uint32_t	 bind;		/* binding id, then its rank */
 	uint32_t	 pol;
+	uint32_t	 base;		/* line base of relative provenance */
 	uint8_t		 dlen;
 };
 
 struct wrx {
-	uint32_t	 bind, pat, pol, level;
+	uint32_t	 bind, pat, pol, level, base;
 };
 
 struct wfile {
@@ -407,14 +408,21 @@ tblw_free(struct tblw *w)
 	free(w);
 }
 
-/* Serialise and intern a policy with writer-local ids. */
+/*
+ * Serialise and intern a policy with writer-local ids.  The provenance of
+ * the fields at the policy's most specific level is stored relative to
+ * *base, the smallest line among them (tbl_format.h, PROV), so policies
+ * whose stanzas differ only in where they sit share one record.
+ */
 static int
-policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id)
+policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
+    uint32_t *base)
 {
 	uint32_t rec[WPOL_WORDS], prov[WPROV_WORDS], sid, *items = NULL;
+	uint32_t lbase = UINT32_MAX;
 	const struct tblw_field *fl;
+	int f, ty, top = ECTLS_LVL__COUNT;
 	size_t i;
-	int f, ty;
 
 	memset(rec, 0, sizeof(rec));
 	memset(prov, 0, sizeof(prov));
@@ -423,10 +431,23 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id)
 		    p->protocols);
 	for (f = 0; f < ECTLS_NFIELDS; f++) {
 		fl = &p->f[f];
-		ty = ectls_field_type(f);
 		if (fl->level < 0 || fl->level >= ECTLS_LVL__COUNT)
 			return werr(w, "policy table: field %s: invalid "
 			    "level %d", ectls_field_name(f), fl->level);
+		if (fl->level == ECTLS_LVL_DEFAULT)
+			continue;
+		if (fl->level < top) {
+			top = fl->level;
+			lbase = fl->line;
+		} else if (fl->level == top && fl->line < lbase)
+			lbase = fl->line;
+	}
+	if (top == ECTLS_LVL__COUNT)
+		lbase = 0;
+	*base = lbase;
+	for (f = 0; f < ECTLS_NFIELDS; f++) {
+		fl = &p->f[f];
+		ty = ectls_field_type(f);
 		switch (ty) {
 		case ECTLS_T_BOOL:
 		case ECTLS_T_ENUM:
@@ -482,6 +503,10 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id)
 			}
 			prov[3 * f + 1] = fl->line;
 			prov[3 * f + 2] = (uint32_t)fl->level;
+			if (fl->level == top) {
+				prov[3 * f + 1] -= lbase;
+				prov[3 * f + 2] |= TBL_V_REL;
+			}
 		}
 	}
 	if (intern(&w->provs, prov, sizeof(prov), &sid) != 0)
@@ -502,7 +527,7 @@ tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
 	PCRE2_SIZE eoff;
 	struct went *e;
 	size_t blen, i;
-	uint32_t bid, pid, sid;
+	uint32_t bid, pid, sid, base = 0;
 	int dlen = 0, ecode;
 
 	if (binding == NULL || (blen = strlen(binding)) == 0 ||
@@ -533,7 +558,7 @@ tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
 			return werr(w, "policy table: domain \"%.64s\" must "
 			    "be 1 to %d bytes", domain, ECTLS_DOMAIN_MAX);
 	}
-	if (policy_id(w, p, &pid) != 0)
+	if (policy_id(w, p, &pid, &base) != 0)
 		return -1;
 	if (intern(&w->binds, binding, blen, &bid) != 0)
 		return nomem(w);
@@ -549,7 +574,7 @@ tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
 		if (grow(&w->rx, &w->rxcap, w->nrx, sizeof(*w->rx)) != 0)
 			return nomem(w);
 		w->rx[w->nrx++] = (struct wrx){ .bind = bid, .pat = sid,
-		    .pol = pid, .level = (uint32_t)regex_level };
+		    .pol = pid, .level = (uint32_t)regex_level, .base = base };
 		return 0;
 	}
 	if (grow(&w->ents, &w->cap, w->nents, sizeof(*w->ents)) != 0)
@@ -560,6 +585,7 @@ tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
 	e->dlen = (uint8_t)dlen;
 	e->bind = bid;
 	e->pol = pid;
+	e->base = base;
 	for (i = 0; i < 8; i++)
 		e->prefix = e->prefix << 8 |
 		    (i < (size_t)dlen ? (uint8_t)dom[i] : 0);
@@ -667,13 +693,13 @@ msort(const struct sortctx *c, struct went *a, struct went *tmp, size_t n)
 
 /* ---- the perfect hash ---------------------------------------------------- */
 
-/* One key as the perfect hash and the records see it. */
+/* One exact key as the perfect hash and the records see it. */
 struct wkey {
-	uint64_t	 off;		/* "binding\0domain" in the key buffer */
+	uint64_t	 off;		/* the domain in the key buffer */
 	uint32_t	 pol;		/* final policy index */
-	uint32_t	 rx_first, rx_count;
-	uint16_t	 klen;
-	uint8_t		 blen, dlen;
+	uint32_t	 base;		/* line base */
+	uint16_t	 bind;		/* binding index (rank) */
+	uint8_t		 dlen;
 };
 
 struct phash {
@@ -683,6 +709,34 @@ struct phash {
 	uint8_t		*fp;		/* per key: its fingerprint */
 };
 
+/* The bindings by rank, for the key hash (tbl_hash_name of each). */
+struct wnames {
+	const uint8_t	**p;
+	size_t		*len;
+	uint64_t	*hash;		/* under the seed being tried */
+	uint32_t	 n;
+};
+
+/* Scratch of the peeling, kept across attempts (sized for the largest). */
+struct peelbuf {
+	uint32_t	*ev;		/* 3 vertices per key */
+	struct vtx { uint32_t deg, x; } *vx;
+	uint32_t	*order, *stack;
+	uint8_t		*which;
+	uint32_t	 nv;		/* vertices vx and stack hold */
+};
+
+static void
+pb_free(struct peelbuf *pb)
+{
+	free(pb->ev);
+	free(pb->vx);
+	free(pb->order);
+	free(pb->stack);
+	free(pb->which);
+	memset(pb, 0, sizeof(*pb));
+}
+
 /*
  * One attempt at peeling the 3-hypergraph of the n keys for (seed, r).
  * Returns 1 on success (ph filled), 0 if the graph has a 2-core, -1 on
@@ -690,88 +744,97 @@ struct phash {
  */
 static int
 peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
-    uint32_t r, struct phash *ph)
+    uint32_t r, struct phash *ph, struct peelbuf *pb, struct wnames *nm)
 {
-	uint32_t nv = 3 * r, *ev = NULL;
-	struct vtx { uint32_t deg, x; } *vx = NULL;
-	uint32_t *order = NULL, *stack = NULL, i, j, e, v, u, sp = 0, k = 0;
-	uint8_t *which = NULL, *fps = NULL;
+	uint32_t nv = 3 * r, i, j, e, v, u, sp = 0, k = 0;
+	uint8_t *fps = NULL;
 	uint32_t vv[3];
 	uint64_t h[2];
 	unsigned s, a, b;
-	int ok = -1;
+	void *np;
 
-	if ((ev = malloc((size_t)n * 3 * sizeof(*ev))) == NULL ||
-	    (vx = calloc(nv, sizeof(*vx))) == NULL ||
-	    (order = malloc((size_t)n * sizeof(*order) + 1)) == NULL ||
-	    (which = malloc((size_t)n + 1)) == NULL ||
-	    (fps = malloc((size_t)n + 1)) == NULL ||
-	    (stack = malloc((size_t)nv * sizeof(*stack))) == NULL)
-		goto out;
+	if (pb->ev == NULL) {
+		if ((pb->ev = malloc((size_t)n * 3 * sizeof(*pb->ev) + 1)) ==
+		    NULL ||
+		    (pb->order = malloc((size_t)n * sizeof(*pb->order) + 1)) ==
+		    NULL ||
+		    (pb->which = malloc((size_t)n + 1)) == NULL)
+			return -1;
+	}
+	if (pb->nv < nv) {
+		if ((np = realloc(pb->vx, (size_t)nv * sizeof(*pb->vx))) ==
+		    NULL)
+			return -1;
+		pb->vx = np;
+		if ((np = realloc(pb->stack, (size_t)nv * sizeof(*pb->stack))) ==
+		    NULL)
+			return -1;
+		pb->stack = np;
+		pb->nv = nv;
+	}
+	if ((fps = malloc((size_t)n + 1)) == NULL)
+		return -1;
+	memset(pb->vx, 0, (size_t)nv * sizeof(*pb->vx));
+	for (i = 0; i < nm->n; i++)
+		nm->hash[i] = tbl_hash_name(nm->p[i], nm->len[i], seed);
 	for (e = 0; e < n; e++) {
-		tbl_hash(kbuf + keys[e].off, keys[e].klen, seed, h);
+		tbl_hash_key(nm->hash[keys[e].bind], kbuf + keys[e].off,
+		    keys[e].dlen, h);
 		tbl_vertices(h, r, vv, &fps[e]);
 		for (j = 0; j < 3; j++) {
-			ev[3 * e + j] = vv[j];
-			vx[vv[j]].deg++;
-			vx[vv[j]].x ^= e;
+			pb->ev[3 * e + j] = vv[j];
+			pb->vx[vv[j]].deg++;
+			pb->vx[vv[j]].x ^= e;
 		}
 	}
 	for (v = 0; v < nv; v++)
-		if (vx[v].deg == 1)
-			stack[sp++] = v;
+		if (pb->vx[v].deg == 1)
+			pb->stack[sp++] = v;
 	while (sp > 0) {
-		v = stack[--sp];
-		if (vx[v].deg != 1)
+		v = pb->stack[--sp];
+		if (pb->vx[v].deg != 1)
 			continue;
-		e = vx[v].x;
-		for (j = 0; j < 3 && ev[3 * e + j] != v; j++)
+		e = pb->vx[v].x;
+		for (j = 0; j < 3 && pb->ev[3 * e + j] != v; j++)
 			;
-		order[k] = e;
-		which[k++] = (uint8_t)j;
+		pb->order[k] = e;
+		pb->which[k++] = (uint8_t)j;
 		for (j = 0; j < 3; j++) {
-			u = ev[3 * e + j];
-			vx[u].deg--;
-			vx[u].x ^= e;
-			if (vx[u].deg == 1)
-				stack[sp++] = u;
+			u = pb->ev[3 * e + j];
+			pb->vx[u].deg--;
+			pb->vx[u].x ^= e;
+			if (pb->vx[u].deg == 1)
+				pb->stack[sp++] = u;
 		}
 	}
 	if (k < n) {
-		ok = 0;
-		goto out;
+		free(fps);
+		return 0;
 	}
 	if ((ph->g = malloc(nv)) == NULL ||
-	    (ph->vert = malloc((size_t)n * sizeof(uint32_t) + 1)) == NULL)
-		goto out;
+	    (ph->vert = malloc((size_t)n * sizeof(uint32_t) + 1)) == NULL) {
+		free(fps);
+		return -1;
+	}
 	memset(ph->g, 3, nv);
 	/*
 	 * Assign in reverse peeling order: a key's other two vertices are
 	 * final by then (3, "no key", counts as 0 mod 3).
 	 */
 	for (i = n; i-- > 0;) {
-		e = order[i];
-		j = which[i];
-		v = ev[3 * e + j];
-		a = ph->g[ev[3 * e + (j + 1) % 3]];
-		b = ph->g[ev[3 * e + (j + 2) % 3]];
+		e = pb->order[i];
+		j = pb->which[i];
+		v = pb->ev[3 * e + j];
+		a = ph->g[pb->ev[3 * e + (j + 1) % 3]];
+		b = ph->g[pb->ev[3 * e + (j + 2) % 3]];
 		s = (a == 3 ? 0 : a) + (b == 3 ? 0 : b);
 		ph->g[v] = (uint8_t)((j + 6 - s) % 3);
 		ph->vert[e] = v;
 	}
 	ph->fp = fps;
-	fps = NULL;
 	ph->r = r;
 	ph->seed = seed;
-	ok = 1;
-out:
-	free(ev);
-	free(vx);
-	free(order);
-	free(which);
-	free(fps);
-	free(stack);
-	return ok;
+	return 1;
 }
 
 static void
@@ -785,38 +848,48 @@ ph_free(struct phash *ph)
 
 static int
 build_phash(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
-    uint32_t n, struct phash *ph)
+    uint32_t n, struct phash *ph, struct wnames *nm)
 {
 	uint64_t r = ((uint64_t)n * 124 + 299) / 300;
 	uint32_t seed = 0, tries = 0;
+	struct peelbuf pb;
 	int rc;
 
+	memset(&pb, 0, sizeof(pb));
 	if (r < 2)
 		r = 2;
 	for (;;) {
-		if (r > UINT32_MAX / 3)
+		if (r > UINT32_MAX / 3) {
+			pb_free(&pb);
 			return werr(w, "policy table: too many keys (%u)", n);
-		rc = peel(kbuf, keys, n, seed, (uint32_t)r, ph);
+		}
+		rc = peel(kbuf, keys, n, seed, (uint32_t)r, ph, &pb, nm);
 		if (rc < 0) {
 			ph_free(ph);
+			pb_free(&pb);
 			return nomem(w);
 		}
-		if (rc == 1)
+		if (rc == 1) {
+			pb_free(&pb);
 			return 0;
+		}
 		ph_free(ph);
 		seed++;
 		if (++tries % 16 == 0)
 			r += r / 8 + 1;
-		if (tries >= 4096)
+		if (tries >= 4096) {
+			pb_free(&pb);
 			return werr(w, "policy table: cannot build the perfect "
 			    "hash (%u keys)", n);
+		}
 	}
 }
 
 /* ---- final layout -------------------------------------------------------- */
 
 struct build {
-	struct wbuf	 strings, lists, prov, pols, regex, files, logfmt;
+	struct wbuf	 strings, lists, prov, pols, binds, regex, files;
+	struct wbuf	 logfmt;
 	uint32_t	*fin_str;	/* string id -> stroff (0: not yet) */
 	uint32_t	*fin_list;	/* list id -> word index + 1 */
 	uint32_t	*fin_prov;	/* prov id -> index + 1 */
@@ -832,6 +905,7 @@ build_free(struct build *b)
 	free(b->lists.p);
 	free(b->prov.p);
 	free(b->pols.p);
+	free(b->binds.p);
 	free(b->regex.p);
 	free(b->files.p);
 	free(b->logfmt.p);
@@ -872,7 +946,11 @@ fin_policy(struct build *b, uint32_t pid, uint32_t *idx)
 	return 0;
 }
 
-/* Emit policy records, lists, provenance and strings in final order. */
+/*
+ * Emit policy records, lists, provenance and strings in final order.  The
+ * distances of each policy record to the sections are filled in by
+ * assemble(), once the offsets are known.
+ */
 static int
 emit_policies(const struct tblw *w, struct build *b)
 {
@@ -963,7 +1041,7 @@ cmp_rank(const void *a, const void *b, const struct tblw *w)
 	return na < nb ? -1 : na > nb;
 }
 
-/* Sort binding ids by name (insertion sort: bindings are few). */
+/* Sort binding ids by name (insertion sort of runs, merged: few). */
 static void
 sort_bindings(const struct tblw *w, uint32_t *ids, uint32_t n)
 {
@@ -998,75 +1076,66 @@ align(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
-/* Build the G lines and the key records from the perfect hash. */
+/*
+ * Build the G lines and the key records from the perfect hash.  Each
+ * record's policy reference holds the final policy index for now;
+ * assemble() turns it into the distance.
+ */
 static int
 build_index(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
-    uint32_t n, uint32_t def_e, const struct phash *ph, struct wbuf *g,
-    struct wbuf *recs, struct wbuf *keyx, uint32_t *defrec)
+    uint32_t n, const struct phash *ph, struct wbuf *g, struct wbuf *recs,
+    struct wbuf *keyx)
 {
 	uint64_t nv = 3 * (uint64_t)ph->r, nlines, v;
-	uint32_t *key_at = NULL, used = 0, e, area, klen, xoff;
-	uint8_t *line, rec[TBL_REC_SIZE];
+	uint32_t *key_at = NULL, e, xoff;
+	uint8_t *line, *rec;
 	const struct wkey *k;
 	int rc = -1;
 
 	nlines = (nv + TBL_G_PER_LINE - 1) / TBL_G_PER_LINE;
 	if ((key_at = calloc(nv, sizeof(*key_at))) == NULL ||
 	    wb_grow(g, nlines * TBL_G_LINE) != 0 ||
-	    wb_grow(recs, (size_t)n * TBL_REC_SIZE) != 0)
+	    wb_grow(recs, (size_t)nv * TBL_REC_SIZE + 1) != 0)
 		goto oom;
 	for (e = 0; e < n; e++)
 		key_at[ph->vert[e]] = e + 1;
 	memset(g->p, 0, nlines * TBL_G_LINE);
 	g->len = nlines * TBL_G_LINE;
+	memset(recs->p, 0, (size_t)nv * TBL_REC_SIZE);
+	recs->len = (size_t)nv * TBL_REC_SIZE;
 	for (v = 0; v < nlines * TBL_G_PER_LINE; v++) {
 		unsigned gv = v < nv ? ph->g[v] : 3;
 		uint64_t pos = v % TBL_G_PER_LINE;
 
 		line = g->p + v / TBL_G_PER_LINE * TBL_G_LINE;
-		if (pos == 0)
-			tbl_put32(line + TBL_G_RANK, used);
-		if (pos == 32)
-			line[TBL_G_COUNT32] = (uint8_t)(used -
-			    tbl_le32(line + TBL_G_RANK));
 		line[pos >> 2] |= (uint8_t)(gv << ((pos & 3) * 2));
 		if (v >= nv || key_at[v] == 0)
 			continue;
-		/* The key of vertex v is the next record. */
+		/* The key of vertex v goes to slot v. */
 		e = key_at[v] - 1;
 		k = &keys[e];
 		line[TBL_G_FP + pos] = ph->fp[e];
-		if (e == def_e)
-			*defrec = used;
-		used++;
-		memset(rec, 0, sizeof(rec));
+		rec = recs->p + (size_t)v * TBL_REC_SIZE;
 		tbl_put32(rec, k->pol);
-		rec[4] = k->blen;
-		rec[5] = k->dlen;
-		klen = k->klen;
-		area = k->dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
-		if (k->dlen == 0 && k->rx_count > 0) {
-			rec[6] |= TBL_KF_REGEX;
-			tbl_put32(rec + TBL_REC_RXFIRST, k->rx_first);
-			tbl_put32(rec + TBL_REC_RXCOUNT, k->rx_count);
-		}
-		if (klen + 1 <= area)
-			memcpy(rec + TBL_REC_KEY, kbuf + k->off, klen);
+		tbl_put32(rec + 4, k->base);
+		rec[TBL_REC_BIND] = (uint8_t)k->bind;
+		rec[TBL_REC_BIND + 1] = (uint8_t)(k->bind >> 8);
+		rec[TBL_REC_DLEN] = k->dlen;
+		if (k->dlen < TBL_AREA)
+			memcpy(rec + TBL_REC_KEY, kbuf + k->off, k->dlen);
 		else {
-			rec[6] |= TBL_KF_LONG;
-			if (keyx->len + klen + 1 > UINT32_MAX) {
+			rec[TBL_REC_FLAGS] = TBL_KF_LONG;
+			if (keyx->len + k->dlen + 1 > UINT32_MAX) {
 				werr(w, "policy table: long keys exceed 4 GiB");
 				goto out;
 			}
 			xoff = (uint32_t)keyx->len;
-			memcpy(rec + TBL_REC_KEY, kbuf + k->off, area - 8);
-			tbl_put32(rec + TBL_REC_KEY + area - 8, xoff);
-			if (wb_add(keyx, kbuf + k->off, klen) != 0 ||
+			memcpy(rec + TBL_REC_KEY, kbuf + k->off, TBL_PREFIX);
+			tbl_put32(rec + TBL_REC_KEY + TBL_PREFIX, xoff);
+			if (wb_add(keyx, kbuf + k->off, k->dlen) != 0 ||
 			    wb_add(keyx, "", 1) != 0)
 				goto oom;
 		}
-		if (wb_add(recs, rec, sizeof(rec)) != 0)
-			goto oom;
 	}
 	rc = 0;
 	goto out;
@@ -1077,28 +1146,44 @@ out:
 	return rc;
 }
 
+/*
+ * The policy reference at file offset at: turn the policy index stored
+ * there into the distance back to the record, in 4-byte units.
+ */
+static int
+put_ref(uint8_t *f, uint64_t at, uint64_t poloff)
+{
+	uint64_t p = poloff + (uint64_t)tbl_le32(f + at) * TBL_POLICY_SIZE;
+
+	if (at < p || (at - p) / 4 > UINT32_MAX)
+		return -1;
+	tbl_put32(f + at, (uint32_t)((at - p) / 4));
+	return 0;
+}
+
 static int
 assemble(struct tblw *w, struct build *b, const struct phash *ph,
     const struct wbuf *g, const struct wbuf *recs, const struct wbuf *keyx,
-    uint32_t nkeys, uint32_t nbind, uint32_t defrec, uint8_t **out,
-    size_t *outlen)
+    uint32_t nkeys, uint32_t nbind, uint32_t bhcap, uint32_t defbind,
+    uint8_t **out, size_t *outlen)
 {
 	const struct wbuf *meta[] = {
-		[TBL_S_STRINGS] = &b->strings, [TBL_S_PROV] = &b->prov,
-		[TBL_S_POLICIES] = &b->pols, [TBL_S_REGEX] = &b->regex,
+		[TBL_S_STRINGS] = &b->strings, [TBL_S_LISTS] = &b->lists,
+		[TBL_S_PROV] = &b->prov, [TBL_S_POLICIES] = &b->pols,
+		[TBL_S_BINDINGS] = &b->binds, [TBL_S_REGEX] = &b->regex,
 		[TBL_S_FILES] = &b->files, [TBL_S_LOGFMT] = &b->logfmt,
-		[TBL_S_LISTS] = &b->lists, [TBL_S_BLOCKCRC] = NULL,
+		[TBL_S_BLOCKCRC] = NULL,
 		[TBL_S_G] = g, [TBL_S_RECORDS] = recs, [TBL_S_KEYX] = keyx,
 	};
 	uint64_t off[TBL_NSEC], sz[TBL_NSEC], pos = TBL_HEADER_SIZE, nb, i;
-	uint64_t blk = (uint64_t)1 << TBL_BLOCK_SHIFT, end, s;
+	uint64_t blk = (uint64_t)1 << TBL_BLOCK_SHIFT, end, s, at;
+	uint32_t schema_off, nregex;
 	uint8_t *f;
-	uint32_t schema_off;
 	int k;
 
 	if (fin_string(w, b, w->schema, &schema_off) != 0)
 		return nomem(w);
-	for (k = 0; k <= TBL_S_LISTS; k++) {
+	for (k = 0; k < TBL_S_BLOCKCRC; k++) {
 		pos = align(pos, 8);
 		off[k] = pos;
 		sz[k] = meta[k]->len;
@@ -1122,10 +1207,11 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 	off[TBL_S_RECORDS] = align(off[TBL_S_G] + sz[TBL_S_G], 64);
 	off[TBL_S_KEYX] = align(off[TBL_S_RECORDS] + sz[TBL_S_RECORDS], 8);
 	end = off[TBL_S_KEYX] + sz[TBL_S_KEYX];
-	if (end > SIZE_MAX)
+	if (end > SIZE_MAX || off[TBL_S_G] > UINT32_MAX)
 		return werr(w, "policy table: too large");
 	if ((f = calloc(1, (size_t)end)) == NULL)
 		return nomem(w);
+	nregex = (uint32_t)(b->regex.len / TBL_REGEX_SIZE);
 	memcpy(f + TBL_H_MAGIC, TBL_MAGIC, TBL_MAGIC_LEN);
 	tbl_put32(f + TBL_H_VERSION, TBL_VERSION);
 	tbl_put32(f + TBL_H_HSIZE, TBL_HEADER_SIZE);
@@ -1137,14 +1223,15 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 	tbl_put32(f + TBL_H_NBIND, nbind);
 	tbl_put32(f + TBL_H_NPOL, b->npol);
 	tbl_put32(f + TBL_H_NPROV, b->nprov);
-	tbl_put32(f + TBL_H_NREGEX, (uint32_t)(b->regex.len / TBL_REGEX_SIZE));
+	tbl_put32(f + TBL_H_NREGEX, nregex);
 	tbl_put32(f + TBL_H_NFILES, (uint32_t)(b->files.len / TBL_FILE_SIZE));
 	tbl_put32(f + TBL_H_NLOGFMT,
 	    (uint32_t)(b->logfmt.len / TBL_LOGFMT_SIZE));
 	tbl_put32(f + TBL_H_NFIELDS, ECTLS_NFIELDS);
 	tbl_put32(f + TBL_H_SCHEMA, schema_off);
-	tbl_put32(f + TBL_H_DEFKEY, defrec);
+	tbl_put32(f + TBL_H_DEFBIND, defbind);
 	memcpy(f + TBL_H_DESC, TBL_DESCRIPTION, sizeof(TBL_DESCRIPTION) - 1);
+	tbl_put32(f + TBL_H_BHCAP, bhcap);
 	for (k = 0; k < TBL_NSEC; k++) {
 		tbl_put64(f + TBL_H_DIR + 16 * k, off[k]);
 		tbl_put64(f + TBL_H_DIR + 16 * k + 8, sz[k]);
@@ -1152,6 +1239,31 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 		if (meta[k] != NULL && meta[k]->len > 0)
 			memcpy(f + off[k], meta[k]->p, meta[k]->len);
 	}
+	/* Distances: policy records to their sections, references back. */
+	for (i = 0; i < b->npol; i++) {
+		at = off[TBL_S_POLICIES] + i * TBL_POLICY_SIZE;
+		tbl_put32(f + at + TBL_P_TO_STRINGS,
+		    (uint32_t)(at - off[TBL_S_STRINGS]));
+		tbl_put32(f + at + TBL_P_TO_LISTS,
+		    (uint32_t)(at - off[TBL_S_LISTS]));
+		tbl_put32(f + at + TBL_P_TO_PROV,
+		    (uint32_t)(at - off[TBL_S_PROV]));
+		tbl_put32(f + at + TBL_P_TO_POLICIES,
+		    (uint32_t)(at - off[TBL_S_POLICIES]));
+	}
+	for (i = 0; i < nbind; i++)
+		if (put_ref(f, off[TBL_S_BINDINGS] + i * TBL_BIND_SIZE +
+		    TBL_B_REF, off[TBL_S_POLICIES]) != 0)
+			goto big;
+	for (i = 0; i < nregex; i++)
+		if (put_ref(f, off[TBL_S_REGEX] + i * TBL_REGEX_SIZE +
+		    TBL_X_REF, off[TBL_S_POLICIES]) != 0)
+			goto big;
+	for (i = 0; i < 3 * (uint64_t)ph->r; i++)
+		if (f[off[TBL_S_RECORDS] + i * TBL_REC_SIZE + TBL_REC_DLEN] != 0 &&
+		    put_ref(f, off[TBL_S_RECORDS] + i * TBL_REC_SIZE,
+		    off[TBL_S_POLICIES]) != 0)
+			goto big;
 	for (i = 0; i < nb; i++) {
 		s = off[TBL_S_G] + i * blk;
 		tbl_put32(f + off[TBL_S_BLOCKCRC] + 4 * i,
@@ -1161,6 +1273,10 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 	*out = f;
 	*outlen = (size_t)end;
 	return 0;
+big:
+	free(f);
+	return werr(w, "policy table: too large (a policy reference spans "
+	    "more than 16 GiB)");
 }
 
 int
@@ -1173,10 +1289,13 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	struct went *tmp = NULL, *e;
 	struct wkey *keys = NULL;
 	uint32_t *ids = NULL, *rank = NULL, *rxcnt = NULL, *rxstart = NULL;
-	uint32_t *rxord = NULL, *hasdef = NULL;
-	uint32_t nb = w->binds.n, i, j, pidx, sid, def_e = 0, defrec = 0;
-	uint32_t nbind = 0;
+	uint32_t *rxord = NULL, *hasdef = NULL, *slots = NULL, *bstr = NULL;
+	struct wnames nm;
+	uint32_t nb = w->binds.n, i, j, pidx, sid, defbind = 0, nkeys = 0;
+	uint32_t bhcap, s;
+	uint8_t ent[TBL_BIND_SIZE];
 	const uint8_t *bname;
+	uint64_t hh;
 	size_t bl;
 	int rc = -1;
 
@@ -1186,19 +1305,29 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	memset(&g, 0, sizeof(g));
 	memset(&recs, 0, sizeof(recs));
 	memset(&keyx, 0, sizeof(keyx));
+	memset(&nm, 0, sizeof(nm));
 	*out = NULL;
 	*outlen = 0;
 	if (w->nents > UINT32_MAX / 4)
 		return werr(w, "policy table: too many keys");
+	if (nb > TBL_MAX_BINDINGS)
+		return werr(w, "policy table: %u bindings (at most %u)", nb,
+		    TBL_MAX_BINDINGS);
+	for (bhcap = 4; bhcap < 4 * nb; bhcap *= 2)
+		;
 	if ((ids = calloc(nb + 1, sizeof(*ids))) == NULL ||
 	    (rank = calloc(nb + 1, sizeof(*rank))) == NULL ||
 	    (hasdef = calloc(nb + 1, sizeof(*hasdef))) == NULL ||
 	    (rxcnt = calloc(nb + 1, sizeof(*rxcnt))) == NULL ||
 	    (rxstart = calloc(nb + 2, sizeof(*rxstart))) == NULL ||
+	    (slots = calloc(bhcap, sizeof(*slots))) == NULL ||
+	    (bstr = calloc(nb + 1, sizeof(*bstr))) == NULL ||
+	    (nm.p = calloc(nb + 1, sizeof(*nm.p))) == NULL ||
+	    (nm.len = calloc(nb + 1, sizeof(*nm.len))) == NULL ||
+	    (nm.hash = calloc(nb + 1, sizeof(*nm.hash))) == NULL ||
 	    (rxord = calloc(w->nrx + 1, sizeof(*rxord))) == NULL ||
 	    (keys = calloc(w->nents + 1, sizeof(*keys))) == NULL ||
 	    (tmp = calloc(w->nents / 2 + 1, sizeof(*tmp))) == NULL ||
-	    (b.fin_str = calloc(w->strs.n + 1, sizeof(uint32_t))) == NULL ||
 	    (b.fin_list = calloc(w->lists.n + 1, sizeof(uint32_t))) == NULL ||
 	    (b.fin_prov = calloc(w->provs.n + 1, sizeof(uint32_t))) == NULL ||
 	    (b.fin_pol = calloc(w->pols.n + 1, sizeof(uint32_t))) == NULL ||
@@ -1210,8 +1339,11 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	for (i = 0; i < nb; i++)
 		ids[i] = i;
 	sort_bindings(w, ids, nb);
-	for (i = 0; i < nb; i++)
+	for (i = 0; i < nb; i++) {
 		rank[ids[i]] = i;
+		nm.p[i] = in_get(&w->binds, ids[i], &nm.len[i]);
+	}
+	nm.n = nb;
 	for (i = 0; i < w->nents; i++)
 		if (w->ents[i].dlen == 0)
 			hasdef[w->ents[i].bind] = 1;
@@ -1225,6 +1357,19 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 		}
 	if (in_find(&w->binds, "default", 7, &sid) != 0) {
 		werr(w, "policy table: no record for binding \"default\"");
+		goto out;
+	}
+	defbind = rank[sid];
+	/* Binding names become strings (ids stay valid: strs only grows). */
+	for (i = 0; i < nb; i++) {
+		bname = in_get(&w->binds, ids[i], &bl);
+		if (intern(&w->strs, bname, bl, &bstr[i]) != 0) {
+			nomem(w);
+			goto out;
+		}
+	}
+	if ((b.fin_str = calloc(w->strs.n + 1, sizeof(uint32_t))) == NULL) {
+		nomem(w);
 		goto out;
 	}
 	/* Regex entries grouped by binding rank, declaration order kept. */
@@ -1252,36 +1397,46 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 			goto restore;
 		}
 	/*
-	 * Walk the sorted keys: key bytes, final policy numbers (first met,
-	 * so independent of insertion order), each binding's regexes right
-	 * after its own record.
+	 * Walk the sorted keys: binding entries, key bytes, final policy
+	 * numbers (first met, so independent of insertion order), each
+	 * binding's regexes right after its own record.
 	 */
 	if (wb_add(&b.strings, "", 1) != 0 || wb_u32(&b.lists, 0) != 0)
 		goto oom;
 	for (i = 0; i < w->nents; i++) {
 		e = &w->ents[i];
-		bname = in_get(&w->binds, ids[e->bind], &bl);
-		keys[i].off = kbuf.len;
-		keys[i].klen = (uint16_t)(bl + 1 + e->dlen);
-		keys[i].blen = (uint8_t)bl;
-		keys[i].dlen = e->dlen;
-		fin_policy(&b, e->pol, &keys[i].pol);
 		if (e->dlen == 0) {
-			nbind++;
-			if (bl == 7 && memcmp(bname, "default", 7) == 0)
-				def_e = i;
-			keys[i].rx_first = rxstart[e->bind];
-			keys[i].rx_count = rxstart[e->bind + 1] -
-			    rxstart[e->bind];
+			/* The binding's own record: its entry (rank order). */
+			memset(ent, 0, sizeof(ent));
+			bname = in_get(&w->binds, ids[e->bind], &bl);
+			if (fin_string(w, &b, bstr[e->bind], &sid) != 0)
+				goto oom;
+			fin_policy(&b, e->pol, &pidx);
+			tbl_put32(ent + TBL_B_NAME, sid);
+			tbl_put32(ent + TBL_B_LEN, (uint32_t)bl);
+			tbl_put32(ent + TBL_B_REF, pidx);
+			tbl_put32(ent + TBL_B_REF + 4, e->base);
+			if (rxstart[e->bind + 1] > rxstart[e->bind]) {
+				tbl_put32(ent + TBL_B_RXFIRST,
+				    rxstart[e->bind]);
+				tbl_put32(ent + TBL_B_RXCOUNT,
+				    rxstart[e->bind + 1] - rxstart[e->bind]);
+			}
 			for (j = rxstart[e->bind]; j < rxstart[e->bind + 1];
 			    j++)
 				fin_policy(&b, w->rx[rxord[j]].pol, &pidx);
+			if (wb_add(&b.binds, ent, sizeof(ent)) != 0)
+				goto oom;
+			continue;
 		}
-		if (wb_add(&kbuf, bname, bl) != 0 ||
-		    wb_add(&kbuf, "", 1) != 0 ||
-		    (e->dlen > 0 &&
-		    wb_add(&kbuf, w->doms.p + e->dom, e->dlen) != 0))
+		keys[nkeys].off = kbuf.len;
+		keys[nkeys].dlen = e->dlen;
+		keys[nkeys].bind = (uint16_t)e->bind;
+		keys[nkeys].base = e->base;
+		fin_policy(&b, e->pol, &keys[nkeys].pol);
+		if (wb_add(&kbuf, w->doms.p + e->dom, e->dlen) != 0)
 			goto oom;
+		nkeys++;
 	}
 	if (emit_policies(w, &b) != 0)
 		goto oom;
@@ -1291,9 +1446,10 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 
 		if (fin_string(w, &b, x->pat, &sid) != 0)
 			goto oom;
-		tbl_put32(r, sid);
-		tbl_put32(r + 4, b.fin_pol[x->pol] - 1);
-		tbl_put32(r + 8, x->level);
+		tbl_put32(r + TBL_X_PATTERN, sid);
+		tbl_put32(r + TBL_X_LEVEL, x->level);
+		tbl_put32(r + TBL_X_REF, b.fin_pol[x->pol] - 1);
+		tbl_put32(r + TBL_X_REF + 4, x->base);
 		if (wb_add(&b.regex, r, sizeof(r)) != 0)
 			goto oom;
 	}
@@ -1337,11 +1493,22 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 		if (wb_add(&b.logfmt, r, sizeof(r)) != 0)
 			goto oom;
 	}
-	if (build_phash(w, kbuf.p, keys, (uint32_t)w->nents, &ph) != 0 ||
-	    build_index(w, kbuf.p, keys, (uint32_t)w->nents, def_e, &ph, &g,
-	    &recs, &keyx, &defrec) != 0 ||
-	    assemble(w, &b, &ph, &g, &recs, &keyx, (uint32_t)w->nents, nbind,
-	    defrec, out, outlen) != 0)
+	if (build_phash(w, kbuf.p, keys, nkeys, &ph, &nm) != 0)
+		goto restore;
+	/* The binding hash, under the seed found, filled in rank order. */
+	for (i = 0; i < nb; i++) {
+		hh = tbl_hash_name(nm.p[i], nm.len[i], ph.seed);
+		for (s = (uint32_t)hh & (bhcap - 1); slots[s] != 0;
+		    s = (s + 1) & (bhcap - 1))
+			;
+		slots[s] = (i + 1) | TBL_BH_TAG(hh);
+	}
+	for (s = 0; s < bhcap; s++)
+		if (wb_u32(&b.binds, slots[s]) != 0)
+			goto oom;
+	if (build_index(w, kbuf.p, keys, nkeys, &ph, &g, &recs, &keyx) != 0 ||
+	    assemble(w, &b, &ph, &g, &recs, &keyx, nkeys, nb, bhcap, defbind,
+	    out, outlen) != 0)
 		goto restore;
 	rc = 0;
 	goto restore;
@@ -1364,6 +1531,11 @@ out:
 	free(rxcnt);
 	free(rxstart);
 	free(rxord);
+	free(slots);
+	free(bstr);
+	free(nm.p);
+	free(nm.len);
+	free(nm.hash);
 	free(keys);
 	free(tmp);
 	return rc;

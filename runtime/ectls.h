@@ -250,7 +250,12 @@ struct ectls_prov {
 };
 void	ectls_policy_prov(const struct ectls_policy *, int field,
 	    struct ectls_prov *);
-/* Index of the record in the table (identical records are stored once). */
+/*
+ * Index of the record in the table (identical records are stored once).
+ * Compare indexes, not pointers, to tell whether two entries share a
+ * record: the pointer names the entry (its provenance line base goes with
+ * it), so two entries with one record give two pointers.
+ */
 uint32_t	 ectls_policy_index(const struct ectls_policy *);
 
 /* Typed accessors, one per field: ectls_get_tls(p), ectls_get_tls_ca(p)... */

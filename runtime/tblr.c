@@ -3,14 +3,20 @@
  * tblr.c -- the table reader behind ectls.h (libectls).
  *
  * Open checks the header, the metadata checksum and every section bound,
- * and validates every policy, provenance, regex, file and log-format record
- * (their number depends on the configuration, not on the number of keys).
- * The index region (G, RECORDS, KEYX) is checksummed per block and each block
- * is verified the first time anything reads from it; a failure is sticky:
- * every later lookup on the table fails with the same error.  Every offset
- * read from the file is checked against its section before it is used, so
- * a file that passes its checksums but was crafted still cannot make the
- * reader touch memory outside the mapping.
+ * and validates every policy, provenance, binding, regex, file and
+ * log-format record (their number depends on the configuration's distinct
+ * policies and bindings, not on the number of keys).  The index region
+ * (G, RECORDS, KEYX) is checksummed per block and each block is verified
+ * the first time anything reads from it; a failure is sticky: every later
+ * lookup on the table fails with the same error.  Every offset read from
+ * the file is checked against its section before it is used, so a file
+ * that passes its checksums but was crafted still cannot make the reader
+ * touch memory outside the mapping.
+ *
+ * A `const struct ectls_policy *` is a pointer to an 8-byte policy
+ * reference inside the mapping (tbl_format.h): the accessors find the
+ * policy record, the strings and the provenance from it alone, through
+ * distances that open (or the lookup that returned the reference) checked.
  *
  * Library code: never prints, never exits.
  */
@@ -32,12 +38,6 @@
 
 _Static_assert(ECTLS_NFIELDS == 30, "tbl_format.h assumes 30 fields");
 
-struct ectls_policy {
-	const struct ectls_table	*t;
-	const uint8_t			*rec;
-	uint32_t			 idx;
-};
-
 /* State that lookups on a shared (const) table update, with atomics. */
 struct tblr_mut {
 	int		 err;		/* sticky corruption error, 0 if none */
@@ -57,21 +57,22 @@ struct ectls_table {
 	uint64_t		 idx_start;
 	uint64_t		 nblocks;
 	uint32_t		 shift, seed, r, nkeys, nbind, npol, nprov;
-	uint32_t		 nregex, nfiles, nlogfmt, nwords;
-	uint32_t		 defkey;	/* record of "default" */
+	uint32_t		 nregex, nfiles, nlogfmt, nwords, bhcap;
+	uint32_t		 defbind;	/* index of "default" */
+	uint64_t		 defhash;	/* its tbl_hash_name() */
 	uint32_t		 nlines;	/* G lines */
+	const uint8_t		*g;		/* G section */
+	const uint8_t		*recs;		/* RECORDS section */
 	const char		*schema;
 	struct tblr_mut		*mut;
-	struct ectls_policy	*pols;
 };
 
 /* A decoded key record. */
 struct kent {
 	uint32_t	 idx;		/* record index */
-	uint32_t	 pol;
-	uint32_t	 blen, dlen, flags;
-	uint32_t	 rx_first, rx_count;
-	const uint8_t	*key;		/* binding NUL domain NUL */
+	uint32_t	 bind, dlen, flags;
+	const uint8_t	*rec;		/* the record (its policy reference) */
+	const uint8_t	*dom;		/* the domain and its NUL */
 };
 
 /* ---- field catalogue ------------------------------------------------ */
@@ -259,20 +260,31 @@ sticky(const struct ectls_table *t, int e)
 	return e;
 }
 
-static int
+static int	rec_ok(const struct ectls_table *, uint64_t);
+
+static int __attribute__((noinline))
 verify_block(const struct ectls_table *t, uint64_t b)
 {
 	uint64_t start = t->idx_start + (b << t->shift);
 	uint64_t end = start + ((uint64_t)1 << t->shift);
+	uint64_t r0 = t->secoff[TBL_S_RECORDS], r1 = r0 + t->secsz[TBL_S_RECORDS];
+	uint64_t o;
+	uint8_t zero = 0;
 	uint32_t want;
 
 	if (end > t->size)
 		end = t->size;
 	want = tbl_le32(t->sec[TBL_S_BLOCKCRC] + 4 * b);
-	uint8_t zero = 0;
-
 	if (crc32c(0, t->base + start, (size_t)(end - start)) != want)
 		return sticky(t, ECTLS_ERR_BODY_CRC);
+	/*
+	 * The key records in the block, checked once here so lookups need
+	 * not (a record never straddles blocks: RECORDS starts at a multiple
+	 * of 64 from the index start and records are 32 bytes).
+	 */
+	for (o = start > r0 ? start : r0; o < end && o < r1; o += TBL_REC_SIZE)
+		if (!rec_ok(t, o))
+			return sticky(t, ECTLS_ERR_INDEX);
 	/* Count each block once, whichever thread verified it first. */
 	if (__atomic_compare_exchange_n(&t->mut->blk_ok[b], &zero, 1, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
@@ -282,18 +294,12 @@ verify_block(const struct ectls_table *t, uint64_t b)
 	return 0;
 }
 
-/*
- * Make sure [off, off+len) of the file, inside the index region and already
- * bounds-checked by the caller, lies in verified blocks.
- */
-static inline int
-need(const struct ectls_table *t, uint64_t off, uint64_t len)
+static int __attribute__((noinline))
+need_slow(const struct ectls_table *t, uint64_t off, uint64_t len)
 {
 	uint64_t b, e;
 	int rc;
 
-	if (__atomic_load_n(&t->mut->all_ok, __ATOMIC_ACQUIRE))
-		return 0;
 	b = (off - t->idx_start) >> t->shift;
 	e = (off + len - 1 - t->idx_start) >> t->shift;
 	for (; b <= e; b++)
@@ -304,107 +310,301 @@ need(const struct ectls_table *t, uint64_t off, uint64_t len)
 }
 
 /*
- * Decode key record idx (idx < nkeys, checked by the caller or here), with
- * every field and the key's location validated.
+ * Make sure [off, off+len) of the file, inside the index region and already
+ * bounds-checked by the caller, lies in verified blocks.
+ */
+static inline int
+need(const struct ectls_table *t, uint64_t off, uint64_t len)
+{
+	uint64_t b;
+
+	if (__builtin_expect(__atomic_load_n(&t->mut->all_ok,
+	    __ATOMIC_ACQUIRE), 1))
+		return 0;
+	b = (off - t->idx_start) >> t->shift;
+	if (b == (off + len - 1 - t->idx_start) >> t->shift &&
+	    __atomic_load_n(&t->mut->blk_ok[b], __ATOMIC_ACQUIRE))
+		return 0;
+	return need_slow(t, off, len);
+}
+
+/*
+ * Is the policy reference at file offset off sound: its distance lands
+ * exactly on a record of POLICIES?
+ */
+static inline int
+ref_ok(const struct ectls_table *t, uint64_t off)
+{
+	uint64_t d = (uint64_t)tbl_le32(t->base + off) * 4, p;
+
+	if (d > off || (p = off - d) < t->secoff[TBL_S_POLICIES])
+		return 0;
+	p -= t->secoff[TBL_S_POLICIES];
+	return p < t->secsz[TBL_S_POLICIES] && p % TBL_POLICY_SIZE == 0;
+}
+
+static inline const uint8_t *
+bind_ent(const struct ectls_table *t, uint32_t b)
+{
+	return t->sec[TBL_S_BINDINGS] + (uint64_t)b * TBL_BIND_SIZE;
+}
+
+static inline const char *
+bind_name(const struct ectls_table *t, uint32_t b)
+{
+	return (const char *)t->sec[TBL_S_STRINGS] +
+	    tbl_le32(bind_ent(t, b) + TBL_B_NAME);
+}
+
+/*
+ * Is the key record at file offset off sound: binding index in range,
+ * domain length and flags consistent, a NUL after a short domain, a long
+ * domain inside KEYX, the policy reference landing on a policy record?
+ * (The NUL after a long domain is checked where KEYX is read.)
+ */
+static int
+rec_ok(const struct ectls_table *t, uint64_t off)
+{
+	const uint8_t *p = t->base + off;
+	uint32_t dlen = p[TBL_REC_DLEN], i;
+	uint64_t xoff;
+
+	if (dlen == 0) {
+		/* An empty slot (its vertex holds no key): all zero. */
+		for (i = 0; i < TBL_REC_SIZE; i++)
+			if (p[i] != 0)
+				return 0;
+		return 1;
+	}
+	if (tbl_le16(p + TBL_REC_BIND) >= t->nbind ||
+	    p[TBL_REC_FLAGS] != (dlen < TBL_AREA ? 0 : TBL_KF_LONG))
+		return 0;
+	if (dlen < TBL_AREA) {
+		if (p[TBL_REC_KEY + dlen] != 0)
+			return 0;
+	} else {
+		xoff = tbl_le32(p + TBL_REC_KEY + TBL_PREFIX);
+		if (xoff > t->secsz[TBL_S_KEYX] ||
+		    t->secsz[TBL_S_KEYX] - xoff < dlen + 1)
+			return 0;
+	}
+	return ref_ok(t, off);
+}
+
+/* The long domain of the key record at p (validated by rec_ok), or NULL. */
+static inline const uint8_t *
+keyx_dom(const struct ectls_table *t, const uint8_t *p, uint32_t dlen,
+    int lazy, int *rc)
+{
+	uint64_t xoff = tbl_le32(p + TBL_REC_KEY + TBL_PREFIX);
+	const uint8_t *x = t->sec[TBL_S_KEYX] + xoff;
+
+	if (lazy && (*rc = need(t, t->secoff[TBL_S_KEYX] + xoff,
+	    dlen + 1)) != 0)
+		return NULL;
+	if (x[dlen] != 0) {
+		*rc = sticky(t, ECTLS_ERR_INDEX);
+		return NULL;
+	}
+	return x;
+}
+
+/*
+ * Decode key record idx with every field and the domain's location
+ * validated.
  */
 static int
 kent_read(const struct ectls_table *t, uint32_t idx, struct kent *k)
 {
-	uint64_t foff, xoff, area;
 	const uint8_t *p;
-	uint32_t klen;
-	int rc;
+	uint64_t foff;
+	int rc = 0;
 
-	if (idx >= t->nkeys)
+	if (idx >= 3 * t->r)
 		return sticky(t, ECTLS_ERR_INDEX);
 	foff = t->secoff[TBL_S_RECORDS] + (uint64_t)idx * TBL_REC_SIZE;
 	if ((rc = need(t, foff, TBL_REC_SIZE)) != 0)
 		return rc;
 	p = t->base + foff;
 	k->idx = idx;
-	k->pol = tbl_le32(p);
-	k->blen = p[4];
-	k->dlen = p[5];
-	k->flags = p[6];
-	if (p[7] != 0 || k->blen == 0 || k->pol >= t->npol ||
-	    (k->flags & ~(TBL_KF_REGEX | TBL_KF_LONG)) != 0 ||
-	    ((k->flags & TBL_KF_REGEX) && k->dlen != 0))
-		return sticky(t, ECTLS_ERR_INDEX);
-	klen = k->blen + 1 + k->dlen;
-	area = k->dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
-	if (k->flags & TBL_KF_LONG) {
-		xoff = tbl_le32(p + TBL_REC_KEY + area - 8);
-		if (klen + 1 <= area || xoff > t->secsz[TBL_S_KEYX] ||
-		    t->secsz[TBL_S_KEYX] - xoff < klen + 1)
-			return sticky(t, ECTLS_ERR_INDEX);
-		if ((rc = need(t, t->secoff[TBL_S_KEYX] + xoff, klen + 1)) != 0)
+	k->rec = p;
+	k->bind = tbl_le16(p + TBL_REC_BIND);
+	k->dlen = p[TBL_REC_DLEN];
+	k->flags = p[TBL_REC_FLAGS];
+	/* need() ran rec_ok on the record's block. */
+	if (k->dlen == 0)
+		k->dom = NULL;		/* an empty slot */
+	else if (k->flags & TBL_KF_LONG) {
+		if ((k->dom = keyx_dom(t, p, k->dlen, 1, &rc)) == NULL)
 			return rc;
-		k->key = t->sec[TBL_S_KEYX] + xoff;
-	} else {
-		if (klen + 1 > area)
-			return sticky(t, ECTLS_ERR_INDEX);
-		k->key = p + TBL_REC_KEY;
-	}
-	if (k->key[k->blen] != 0 || k->key[klen] != 0)
-		return sticky(t, ECTLS_ERR_INDEX);
-	k->rx_first = k->rx_count = 0;
-	if (k->dlen == 0) {
-		k->rx_first = tbl_le32(p + TBL_REC_RXFIRST);
-		k->rx_count = tbl_le32(p + TBL_REC_RXCOUNT);
-		if ((k->flags & TBL_KF_REGEX) ? (k->rx_count == 0 ||
-		    k->rx_first > t->nregex ||
-		    k->rx_count > t->nregex - k->rx_first) :
-		    (k->rx_first != 0 || k->rx_count != 0))
-			return sticky(t, ECTLS_ERR_INDEX);
-	}
+	} else
+		k->dom = p + TBL_REC_KEY;
 	return 0;
 }
 
-/*
- * Exact lookup of key (blen + 1 + dlen bytes).  Returns 1 and *k when
- * found, 0 when not, or an ectls_err code on corruption (never
- * ECTLS_ERR_SYS, which is 1).
- */
-static int
-find(const struct ectls_table *t, const uint8_t *key, uint32_t blen,
-    uint32_t dlen, struct kent *k)
+/* n bytes equal (n <= 255); never reads outside either [p, p + n). */
+static inline __attribute__((always_inline)) int
+bytes_eq(const uint8_t *s, const uint8_t *q, uint32_t n)
 {
-	const uint8_t *line[3];
-	uint64_t h[2], loff;
-	uint32_t v[3], pos[3], klen = blen + 1 + dlen, rank, area, pre;
+	uint64_t x = 0;
+	uint32_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			x |= tbl_le64(q + i) ^ tbl_le64(s + i);
+		x |= tbl_le64(q + n - 8) ^ tbl_le64(s + n - 8);
+	} else if (n >= 4)
+		x = (tbl_le32(q) ^ tbl_le32(s)) |
+		    (tbl_le32(q + n - 4) ^ tbl_le32(s + n - 4));
+	else
+		for (i = 0; i < n; i++)
+			x |= (uint64_t)(q[i] ^ s[i]);
+	return x == 0;
+}
+
+/*
+ * Compare n bytes of a query (ASCII case folded as it is read) with stored
+ * canonical bytes; never reads outside either [p, p + n).
+ */
+static inline __attribute__((always_inline)) int
+dom_eq(const uint8_t *s, const uint8_t *q, uint32_t n)
+{
+	uint64_t x = 0;
+	uint32_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			x |= tbl_fold64(tbl_le64(q + i)) ^ tbl_le64(s + i);
+		x |= tbl_fold64(tbl_le64(q + n - 8)) ^ tbl_le64(s + n - 8);
+	} else if (n >= 4) {
+		x = (tbl_fold32(tbl_le32(q)) ^ tbl_le32(s)) |
+		    (tbl_fold32(tbl_le32(q + n - 4)) ^ tbl_le32(s + n - 4));
+	} else
+		for (i = 0; i < n; i++)
+			x |= (uint64_t)(tbl_fold8(q[i]) ^ s[i]);
+	return x == 0;
+}
+
+/*
+ * Exact lookup of (binding index, domain) with the domain as the caller
+ * gave it (dlen bytes: case is folded here).  Returns 1 with *ref (the
+ * record) and *slot, 0 when not found, or an ectls_err code on corruption
+ * (never ECTLS_ERR_SYS, which is 1).  lazy: some block may still need its
+ * checksum (and record checks) before use; once every block is verified
+ * the lookup runs without those tests.
+ */
+static inline __attribute__((always_inline)) int
+find_impl(const struct ectls_table *t, uint64_t hname, const uint8_t *bname,
+    uint32_t blen, const uint8_t *dom, uint32_t dlen, const uint8_t **ref,
+    uint32_t *slotp, int lazy)
+{
+	const uint8_t *line[3], *p, *x, *be;
+	uint64_t h[2], loff, foff;
+	uint32_t v[3], pos[3], slot;
 	unsigned g[3], sel;
 	uint8_t fp;
-	int rc, i;
+	int rc = 0, i;
 
-	tbl_hash(key, klen, t->seed, h);
+	tbl_hash_key(hname, dom, dlen, h);
 	tbl_vertices(h, t->r, v, &fp);
 	for (i = 0; i < 3; i++) {
-		loff = t->secoff[TBL_S_G] +
-		    (uint64_t)(v[i] / TBL_G_PER_LINE) * TBL_G_LINE;
+		loff = (uint64_t)(v[i] / TBL_G_PER_LINE) * TBL_G_LINE;
 		pos[i] = v[i] % TBL_G_PER_LINE;
-		if ((rc = need(t, loff, TBL_G_LINE)) != 0)
+		if (lazy && (rc = need(t, t->secoff[TBL_S_G] + loff,
+		    TBL_G_LINE)) != 0)
 			return rc;
-		line[i] = t->base + loff;
-		g[i] = (line[i][pos[i] >> 2] >> ((pos[i] & 3) * 2)) & 3;
+		line[i] = t->g + loff;
+		g[i] = tbl_g(line[i], pos[i]);
 	}
+	/*
+	 * The candidate slots load while the G lines are read (asked for
+	 * after the G lines, so a miss, decided by G alone, is not kept
+	 * waiting behind them).
+	 */
+	for (i = 0; i < 3; i++)
+		__builtin_prefetch(t->recs + (uint64_t)v[i] * TBL_REC_SIZE);
 	sel = (g[0] + g[1] + g[2]) % 3;
 	if (g[sel] == 3 || line[sel][TBL_G_FP + pos[sel]] != fp)
 		return 0;
-	rank = tbl_le32(line[sel] + TBL_G_RANK) +
-	    tbl_line_rank(line[sel], pos[sel]);
-	if ((rc = kent_read(t, rank, k)) != 0)
+	slot = v[sel];
+	foff = (uint64_t)slot * TBL_REC_SIZE;
+	if (lazy && (rc = need(t, t->secoff[TBL_S_RECORDS] + foff,
+	    TBL_REC_SIZE)) != 0)
 		return rc;
-	if (k->blen != blen || k->dlen != dlen)
+	p = t->recs + foff;
+	/* rec_ok checked the flags and the binding index. */
+	if (p[TBL_REC_DLEN] != dlen)
 		return 0;
-	if (k->flags & TBL_KF_LONG) {
+	be = bind_ent(t, tbl_le16(p + TBL_REC_BIND));
+	if (tbl_le32(be + TBL_B_LEN) != blen ||
+	    !bytes_eq(t->sec[TBL_S_STRINGS] + tbl_le32(be + TBL_B_NAME), bname,
+	    blen))
+		return 0;
+	if (dlen < TBL_AREA) {
+		if (!dom_eq(p + TBL_REC_KEY, dom, dlen))
+			return 0;
+	} else {
 		/* Reject on the inline prefix before touching KEYX. */
-		area = dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
-		pre = area - 8;
-		if (memcmp(t->base + t->secoff[TBL_S_RECORDS] +
-		    (uint64_t)rank * TBL_REC_SIZE + TBL_REC_KEY, key, pre) != 0)
+		if (!dom_eq(p + TBL_REC_KEY, dom, TBL_PREFIX))
+			return 0;
+		if ((x = keyx_dom(t, p, dlen, lazy, &rc)) == NULL)
+			return rc;
+		if (!dom_eq(x, dom, dlen))
 			return 0;
 	}
-	return memcmp(k->key, key, klen) == 0;
+	*ref = p;
+	*slotp = slot;
+	return 1;
+}
+
+static int __attribute__((noinline))
+find_lazy(const struct ectls_table *t, uint64_t hname, const uint8_t *bname,
+    uint32_t blen, const uint8_t *dom, uint32_t dlen, const uint8_t **ref,
+    uint32_t *slotp)
+{
+	return find_impl(t, hname, bname, blen, dom, dlen, ref, slotp, 1);
+}
+
+/*
+ * Exact lookup of (binding name bname of blen bytes, whose
+ * tbl_hash_name() is hname, domain).
+ */
+static inline __attribute__((always_inline)) int
+find(const struct ectls_table *t, uint64_t hname, const uint8_t *bname,
+    uint32_t blen, const uint8_t *dom, uint32_t dlen, const uint8_t **ref,
+    uint32_t *slotp)
+{
+	if (__builtin_expect(__atomic_load_n(&t->mut->all_ok,
+	    __ATOMIC_ACQUIRE), 1))
+		return find_impl(t, hname, bname, blen, dom, dlen, ref, slotp,
+		    0);
+	return find_lazy(t, hname, bname, blen, dom, dlen, ref, slotp);
+}
+
+/* Index of the binding named name (n bytes, tbl_hash_name() h), or -1. */
+static int
+find_binding(const struct ectls_table *t, const char *name, size_t n,
+    uint64_t h)
+{
+	const uint8_t *slots = t->sec[TBL_S_BINDINGS] +
+	    (uint64_t)t->nbind * TBL_BIND_SIZE, *e;
+	uint32_t mask = t->bhcap - 1, s, k, i, tag;
+
+	tag = TBL_BH_TAG(h);
+	for (s = (uint32_t)h & mask, i = 0; i < t->bhcap;
+	    s = (s + 1) & mask, i++) {
+		if ((k = tbl_le32(slots + 4 * (uint64_t)s)) == 0)
+			return -1;
+		if ((k & 0xffff0000u) != tag)
+			continue;
+		k &= 0xffff;
+		e = bind_ent(t, k - 1);
+		if (tbl_le32(e + TBL_B_LEN) == n &&
+		    bytes_eq(t->sec[TBL_S_STRINGS] + tbl_le32(e + TBL_B_NAME),
+		    (const uint8_t *)name, (uint32_t)n))
+			return (int)(k - 1);
+	}
+	return -1;
 }
 
 static int
@@ -424,10 +624,7 @@ check_header(const uint8_t *b, size_t size)
 		return ECTLS_ERR_TRUNCATED;
 	if (tbl_le64(b + TBL_H_FSIZE) != size)
 		return ECTLS_ERR_HEADER;
-	for (i = 96; i < TBL_H_DIR; i++)
-		if (b[i] != 0)
-			return ECTLS_ERR_HEADER;
-	for (i = TBL_H_DIR + 16 * TBL_NSEC; i < TBL_HEADER_SIZE; i++)
+	for (i = TBL_H_BHCAP + 4; i < TBL_H_DIR; i++)
 		if (b[i] != 0)
 			return ECTLS_ERR_HEADER;
 	return 0;
@@ -453,7 +650,8 @@ check_layout(struct ectls_table *t)
 		t->sec[i] = b + off;
 		prev = off + sz;
 	}
-	if (prev != t->size || t->secoff[TBL_S_G] % 64 != 0)
+	if (prev != t->size || t->secoff[TBL_S_G] % 64 != 0 ||
+	    t->secoff[TBL_S_RECORDS] % 64 != 0)
 		return ECTLS_ERR_LAYOUT;
 	/* The header and metadata checksum, before trusting any count. */
 	crc_end = t->secoff[TBL_S_G];
@@ -463,6 +661,8 @@ check_layout(struct ectls_table *t)
 	if (crc != tbl_le32(b + TBL_H_CRC))
 		return ECTLS_ERR_HEADER_CRC;
 	t->idx_start = crc_end;
+	t->g = t->sec[TBL_S_G];
+	t->recs = t->sec[TBL_S_RECORDS];
 	return 0;
 }
 
@@ -482,12 +682,14 @@ check_counts(struct ectls_table *t)
 	t->nregex = tbl_le32(b + TBL_H_NREGEX);
 	t->nfiles = tbl_le32(b + TBL_H_NFILES);
 	t->nlogfmt = tbl_le32(b + TBL_H_NLOGFMT);
-	t->defkey = tbl_le32(b + TBL_H_DEFKEY);
+	t->defbind = tbl_le32(b + TBL_H_DEFBIND);
+	t->bhcap = tbl_le32(b + TBL_H_BHCAP);
 	if (tbl_le32(b + TBL_H_NFIELDS) != ECTLS_NFIELDS ||
 	    t->shift < 10 || t->shift > 24 || t->r == 0 ||
-	    t->r > UINT32_MAX / 3 || t->nkeys == 0 || t->nbind == 0 ||
-	    t->nbind > t->nkeys || t->nkeys > 3 * t->r || t->npol == 0 ||
-	    t->defkey >= t->nkeys ||
+	    t->r > UINT32_MAX / 3 || t->nkeys > 3 * (uint64_t)t->r ||
+	    t->nbind == 0 || t->nbind > TBL_MAX_BINDINGS ||
+	    t->defbind >= t->nbind || t->bhcap <= t->nbind ||
+	    (t->bhcap & (t->bhcap - 1)) != 0 || t->npol == 0 ||
 	    t->nprov == 0)
 		return ECTLS_ERR_HEADER;
 	vtx = 3 * (uint64_t)t->r;
@@ -495,8 +697,11 @@ check_counts(struct ectls_table *t)
 	    t->shift;
 	t->nblocks = nb;
 	if (t->secsz[TBL_S_STRINGS] < 1 ||
+	    t->secsz[TBL_S_STRINGS] > UINT32_MAX ||
 	    t->secsz[TBL_S_PROV] != (uint64_t)t->nprov * TBL_PROV_SIZE ||
 	    t->secsz[TBL_S_POLICIES] != (uint64_t)t->npol * TBL_POLICY_SIZE ||
+	    t->secsz[TBL_S_BINDINGS] != (uint64_t)t->nbind * TBL_BIND_SIZE +
+	    4 * (uint64_t)t->bhcap ||
 	    t->secsz[TBL_S_REGEX] != (uint64_t)t->nregex * TBL_REGEX_SIZE ||
 	    t->secsz[TBL_S_FILES] != (uint64_t)t->nfiles * TBL_FILE_SIZE ||
 	    t->secsz[TBL_S_LOGFMT] != (uint64_t)t->nlogfmt * TBL_LOGFMT_SIZE ||
@@ -505,8 +710,7 @@ check_counts(struct ectls_table *t)
 	    t->secsz[TBL_S_BLOCKCRC] != nb * 4 ||
 	    t->secsz[TBL_S_G] != (vtx + TBL_G_PER_LINE - 1) /
 	    TBL_G_PER_LINE * TBL_G_LINE ||
-	    t->secsz[TBL_S_RECORDS] != (uint64_t)t->nkeys * TBL_REC_SIZE ||
-	    t->secoff[TBL_S_RECORDS] % 64 != 0 ||
+	    t->secsz[TBL_S_RECORDS] != vtx * TBL_REC_SIZE ||
 	    t->secsz[TBL_S_KEYX] > UINT32_MAX)
 		return ECTLS_ERR_LAYOUT;
 	t->nlines = (uint32_t)(t->secsz[TBL_S_G] / TBL_G_LINE);
@@ -542,12 +746,23 @@ check_list(const struct ectls_table *t, uint32_t w)
 	return 0;
 }
 
+/* A policy record's distances back to the sections it uses. */
+static int
+check_dist(const struct ectls_table *t, uint64_t at, const uint8_t *p)
+{
+	return tbl_le32(p + TBL_P_TO_STRINGS) == at - t->secoff[TBL_S_STRINGS] &&
+	    tbl_le32(p + TBL_P_TO_LISTS) == at - t->secoff[TBL_S_LISTS] &&
+	    tbl_le32(p + TBL_P_TO_PROV) == at - t->secoff[TBL_S_PROV] &&
+	    tbl_le32(p + TBL_P_TO_POLICIES) == at - t->secoff[TBL_S_POLICIES];
+}
+
 static int
 check_records(struct ectls_table *t)
 {
-	const uint8_t *s = t->sec[TBL_S_STRINGS], *p;
-	uint64_t ssz = t->secsz[TBL_S_STRINGS];
-	uint32_t i, f, v, lvl;
+	const uint8_t *s = t->sec[TBL_S_STRINGS], *p, *slots;
+	uint64_t ssz = t->secsz[TBL_S_STRINGS], at;
+	uint32_t i, f, v, lvl, n, used, prev = 0;
+	const char *name, *pname = NULL;
 
 	if (s[0] != 0 || s[ssz - 1] != 0 || tbl_le32(t->sec[TBL_S_LISTS]) != 0)
 		return ECTLS_ERR_RECORD;
@@ -559,16 +774,19 @@ check_records(struct ectls_table *t)
 		for (f = 0; f < ECTLS_NFIELDS; f++) {
 			v = tbl_le32(p + 8 * f);
 			lvl = p[TBL_V_LEVELS + f];
-			if (!stroff_ok(t, v) || lvl >= ECTLS_LVL__COUNT ||
+			if (!stroff_ok(t, v) ||
+			    (lvl & ~TBL_V_REL) >= ECTLS_LVL__COUNT ||
 			    (lvl == ECTLS_LVL_DEFAULT &&
-			    (v != 0 || tbl_le32(p + 8 * f + 4) != 0)))
+			    (v != 0 || tbl_le32(p + 8 * f + 4) != 0)) ||
+			    lvl == (ECTLS_LVL_DEFAULT | TBL_V_REL))
 				return ECTLS_ERR_RECORD;
 		}
 		if (p[TBL_PROV_SIZE - 2] != 0 || p[TBL_PROV_SIZE - 1] != 0)
 			return ECTLS_ERR_RECORD;
 	}
 	for (i = 0; i < t->npol; i++) {
-		p = t->sec[TBL_S_POLICIES] + (uint64_t)i * TBL_POLICY_SIZE;
+		at = t->secoff[TBL_S_POLICIES] + (uint64_t)i * TBL_POLICY_SIZE;
+		p = t->base + at;
 		for (f = 0; f < ECTLS_NFIELDS; f++) {
 			v = tbl_le32(p + 4 * f);
 			switch (fields[f].type) {
@@ -590,15 +808,53 @@ check_records(struct ectls_table *t)
 			}
 		}
 		if ((tbl_le32(p + TBL_P_PROTO) & ~ECTLS_PROTO_ALL) != 0 ||
-		    tbl_le32(p + TBL_P_PROV) >= t->nprov)
+		    tbl_le32(p + TBL_P_PROV) >= t->nprov || !check_dist(t, at, p))
 			return ECTLS_ERR_RECORD;
 	}
+	for (i = 0; i < t->nbind; i++) {
+		p = bind_ent(t, i);
+		v = tbl_le32(p + TBL_B_NAME);
+		n = tbl_le32(p + TBL_B_LEN);
+		if (v == 0 || !stroff_ok(t, v) || n == 0 ||
+		    n > ECTLS_BINDING_MAX || n > ssz - 1 - v)
+			return ECTLS_ERR_RECORD;
+		name = (const char *)s + v;
+		/* Sorted by name, so each name once. */
+		if (strlen(name) != n || (pname != NULL &&
+		    (memcmp(pname, name, prev < n ? prev : n) > 0 ||
+		    (memcmp(pname, name, prev < n ? prev : n) == 0 &&
+		    prev >= n))))
+			return ECTLS_ERR_RECORD;
+		pname = name;
+		prev = n;
+		if (!ref_ok(t, t->secoff[TBL_S_BINDINGS] +
+		    (uint64_t)i * TBL_BIND_SIZE + TBL_B_REF) ||
+		    tbl_le32(p + TBL_B_RXFIRST) > t->nregex ||
+		    tbl_le32(p + TBL_B_RXCOUNT) > t->nregex -
+		    tbl_le32(p + TBL_B_RXFIRST))
+			return ECTLS_ERR_RECORD;
+	}
+	name = bind_name(t, t->defbind);
+	if (strcmp(name, "default") != 0)
+		return ECTLS_ERR_NO_DEFAULT;
+	t->defhash = tbl_hash_name("default", 7, t->seed);
+	/* The binding hash: every binding once, so empty slots remain. */
+	slots = t->sec[TBL_S_BINDINGS] + (uint64_t)t->nbind * TBL_BIND_SIZE;
+	for (i = 0, used = 0; i < t->bhcap; i++) {
+		v = tbl_le32(slots + 4 * (uint64_t)i);
+		if ((v & 0xffff) > t->nbind || (v != 0 && (v & 0xffff) == 0))
+			return ECTLS_ERR_RECORD;
+		used += v != 0;
+	}
+	if (used != t->nbind)
+		return ECTLS_ERR_RECORD;
 	for (i = 0; i < t->nregex; i++) {
-		p = t->sec[TBL_S_REGEX] + (uint64_t)i * TBL_REGEX_SIZE;
-		v = tbl_le32(p);
+		at = t->secoff[TBL_S_REGEX] + (uint64_t)i * TBL_REGEX_SIZE;
+		p = t->base + at;
+		v = tbl_le32(p + TBL_X_PATTERN);
 		if (v == 0 || !stroff_ok(t, v) || s[v] == 0 ||
-		    tbl_le32(p + 4) >= t->npol ||
-		    tbl_le32(p + 8) >= ECTLS_LVL__COUNT)
+		    tbl_le32(p + TBL_X_LEVEL) >= ECTLS_LVL__COUNT ||
+		    !ref_ok(t, at + TBL_X_REF))
 			return ECTLS_ERR_RECORD;
 	}
 	for (i = 0; i < t->nfiles; i++) {
@@ -632,7 +888,6 @@ table_free(struct ectls_table *t)
 		free(t->mut->blk_ok);
 		free(t->mut);
 	}
-	free(t->pols);
 	if (t->mapped && t->base != NULL)
 		munmap((void *)(uintptr_t)t->base, t->size);
 	free(t);
@@ -642,8 +897,6 @@ static struct ectls_table *
 open_common(const uint8_t *base, size_t size, int mapped, int *err)
 {
 	struct ectls_table *t;
-	struct kent k;
-	uint32_t i;
 	int rc;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -663,21 +916,8 @@ open_common(const uint8_t *base, size_t size, int mapped, int *err)
 	if ((t->mut = calloc(1, sizeof(*t->mut))) == NULL ||
 	    (t->mut->blk_ok = calloc(t->nblocks, 1)) == NULL ||
 	    (t->nregex > 0 &&
-	    (t->mut->rx = calloc(t->nregex, sizeof(*t->mut->rx))) == NULL) ||
-	    (t->pols = calloc(t->npol, sizeof(*t->pols))) == NULL)
+	    (t->mut->rx = calloc(t->nregex, sizeof(*t->mut->rx))) == NULL))
 		goto fail;
-	for (i = 0; i < t->npol; i++) {
-		t->pols[i].t = t;
-		t->pols[i].rec = t->sec[TBL_S_POLICIES] +
-		    (uint64_t)i * TBL_POLICY_SIZE;
-		t->pols[i].idx = i;
-	}
-	if ((rc = kent_read(t, t->defkey, &k)) != 0)
-		goto fail;
-	if (k.blen != 7 || k.dlen != 0 || memcmp(k.key, "default", 8) != 0) {
-		rc = ECTLS_ERR_NO_DEFAULT;
-		goto fail;
-	}
 	if (err != NULL)
 		*err = 0;
 	return t;
@@ -851,33 +1091,6 @@ lookup_fail(int *err, int rc)
 	return NULL;
 }
 
-/*
- * Copy n bytes folding ASCII upper case to lower case, eight at a time
- * (the bytes of a word that are 'A'..'Z' get 0x20 added, by carries that
- * cannot cross bytes).
- */
-static inline void
-fold_copy(uint8_t *dst, const char *src, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t w, heptets, ge_a, gt_z;
-	size_t i = 0;
-	unsigned char c;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, src + i, 8);
-		heptets = w & ~high;
-		ge_a = heptets + (0x80 - 'A') * ones;
-		gt_z = heptets + (0x7f - 'Z') * ones;
-		w |= ((ge_a ^ gt_z) & ~w & high) >> 2;
-		memcpy(dst + i, &w, 8);
-	}
-	for (; i < n; i++) {
-		c = (unsigned char)src[i];
-		dst[i] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-}
-
 /* Canonical domain length (trailing dot dropped), or -1 to skip domains. */
 static inline int
 canon_len(const char *d)
@@ -894,17 +1107,26 @@ canon_len(const char *d)
 	return (int)n;
 }
 
-const struct ectls_policy *
-ectls_lookup_ex(const struct ectls_table *t, const char *binding,
-    const char *domain, struct ectls_match *m, int *err)
+static inline const struct ectls_policy *
+as_policy(const uint8_t *ref)
 {
-	uint8_t kb[ECTLS_BINDING_MAX + 1 + ECTLS_DOMAIN_MAX + 1];
-	const char *dom;
+	return (const struct ectls_policy *)(const void *)ref;
+}
+
+/*
+ * The lookup; inlined into ectls_lookup (m and err NULL) and
+ * ectls_lookup_ex, so the plain lookup carries no match bookkeeping.
+ */
+static inline __attribute__((always_inline)) const struct ectls_policy *
+lookup(const struct ectls_table *t, const char *binding, const char *domain,
+    struct ectls_match *m, int *err)
+{
+	const uint8_t *ref, *be, *p;
 	struct ectls_match mm;
-	struct kent k, bk;
+	uint32_t i, slot, first, count;
+	uint64_t hb;
 	size_t blen = 0;
-	int dlen, rc, known = 0;
-	uint32_t i;
+	int dlen, rc, b = -1;
 
 	if (t == NULL)
 		return lookup_fail(err, ECTLS_ERR_ARG);
@@ -918,54 +1140,48 @@ ectls_lookup_ex(const struct ectls_table *t, const char *binding,
 	m->pattern = NULL;
 	m->regex_level = 0;
 	dlen = canon_len(domain);
-	if (binding != NULL)
-		blen = strnlen(binding, ECTLS_BINDING_MAX + 1);
-	if (blen == 0 || blen > ECTLS_BINDING_MAX)
-		blen = 0;
-	else {
-		memcpy(kb, binding, blen);
-		kb[blen] = 0;
+	if (binding != NULL &&
+	    (blen = strnlen(binding, ECTLS_BINDING_MAX + 1)) > 0 &&
+	    blen <= ECTLS_BINDING_MAX) {
+		/* The exact key first: a hit needs no binding entry. */
+		hb = tbl_hash_name(binding, blen, t->seed);
 		if (dlen > 0) {
-			fold_copy(kb + blen + 1, domain, (size_t)dlen);
-			rc = find(t, kb, (uint32_t)blen, (uint32_t)dlen, &k);
+			rc = find(t, hb, (const uint8_t *)binding,
+			    (uint32_t)blen, (const uint8_t *)domain,
+			    (uint32_t)dlen, &ref, &slot);
 			if (rc == 1) {
 				m->how = ECTLS_HOW_EXACT;
-				return &t->pols[k.pol];
+				return as_policy(ref);
 			}
 			if (rc != 0)
 				return lookup_fail(err, rc);
 		}
-		rc = find(t, kb, (uint32_t)blen, 0, &bk);
-		if (rc > 1)
-			return lookup_fail(err, rc);
-		known = rc == 1;
+		b = find_binding(t, binding, blen, hb);
 	}
-	if (!known) {
+	if (b < 0) {
 		m->via_default = 1;
-		if ((rc = kent_read(t, t->defkey, &bk)) != 0)
-			return lookup_fail(err, rc);
-		memcpy(kb, "default", 8);
-		blen = 7;
+		b = (int)t->defbind;
 		if (dlen > 0) {
-			fold_copy(kb + 8, domain, (size_t)dlen);
-			rc = find(t, kb, 7, (uint32_t)dlen, &k);
+			rc = find(t, t->defhash, (const uint8_t *)"default", 7,
+			    (const uint8_t *)domain, (uint32_t)dlen, &ref,
+			    &slot);
 			if (rc == 1) {
 				m->how = ECTLS_HOW_EXACT;
-				return &t->pols[k.pol];
+				return as_policy(ref);
 			}
 			if (rc != 0)
 				return lookup_fail(err, rc);
 		}
 	}
-	if (dlen > 0 && (bk.flags & TBL_KF_REGEX)) {
-		/* The canonical domain is still in kb after the binding. */
-		dom = (const char *)kb + blen + 1;
-		for (i = 0; i < bk.rx_count; i++) {
-			uint32_t ri = bk.rx_first + i;
-			const uint8_t *p = t->sec[TBL_S_REGEX] +
-			    (uint64_t)ri * TBL_REGEX_SIZE;
-
-			rc = rx_match(t, ri, dom, (size_t)dlen);
+	be = bind_ent(t, (uint32_t)b);
+	if (dlen > 0) {
+		/* Regexes are caseless: the domain needs no folding. */
+		first = tbl_le32(be + TBL_B_RXFIRST);
+		count = tbl_le32(be + TBL_B_RXCOUNT);
+		for (i = 0; i < count; i++) {
+			p = t->sec[TBL_S_REGEX] +
+			    (uint64_t)(first + i) * TBL_REGEX_SIZE;
+			rc = rx_match(t, first + i, domain, (size_t)dlen);
 			if (rc == 0)
 				continue;
 			if (rc != 1)
@@ -973,30 +1189,46 @@ ectls_lookup_ex(const struct ectls_table *t, const char *binding,
 			m->how = ECTLS_HOW_REGEX;
 			m->regex_pos = i;
 			m->pattern = (const char *)t->sec[TBL_S_STRINGS] +
-			    tbl_le32(p);
-			m->regex_level = (int)tbl_le32(p + 8);
-			return &t->pols[tbl_le32(p + 4)];
+			    tbl_le32(p + TBL_X_PATTERN);
+			m->regex_level = (int)tbl_le32(p + TBL_X_LEVEL);
+			return as_policy(p + TBL_X_REF);
 		}
 	}
-	return &t->pols[bk.pol];
+	return as_policy(be + TBL_B_REF);
+}
+
+const struct ectls_policy *
+ectls_lookup_ex(const struct ectls_table *t, const char *binding,
+    const char *domain, struct ectls_match *m, int *err)
+{
+	return lookup(t, binding, domain, m, err);
 }
 
 const struct ectls_policy *
 ectls_lookup(const struct ectls_table *t, const char *binding,
     const char *domain)
 {
-	return ectls_lookup_ex(t, binding, domain, NULL, NULL);
+	return lookup(t, binding, domain, NULL, NULL);
 }
 
 /* ---- policy accessors --------------------------------------------------- */
 
-static uint32_t
-pval(const struct ectls_policy *p, int f)
+/* The policy record a reference names (checked when it was handed out). */
+static inline const uint8_t *
+prec(const struct ectls_policy *p)
 {
-	return tbl_le32(p->rec + 4 * (unsigned)f);
+	const uint8_t *r = (const uint8_t *)(const void *)p;
+
+	return r - 4 * (uint64_t)tbl_le32(r);
 }
 
-static int
+static inline uint32_t
+pval(const struct ectls_policy *p, int f)
+{
+	return tbl_le32(prec(p) + 4 * (unsigned)f);
+}
+
+static inline int
 ftype(int f)
 {
 	return f >= 0 && f < ECTLS_NFIELDS ? fields[f].type : -1;
@@ -1016,57 +1248,78 @@ ectls_policy_num(const struct ectls_policy *p, int f)
 const char *
 ectls_policy_str(const struct ectls_policy *p, int f)
 {
+	const uint8_t *r;
 	uint32_t off;
 
 	if (p == NULL || ftype(f) != ECTLS_T_STR || (off = pval(p, f)) == 0)
 		return NULL;
-	return (const char *)p->t->sec[TBL_S_STRINGS] + off;
+	r = prec(p);
+	return (const char *)r - tbl_le32(r + TBL_P_TO_STRINGS) + off;
+}
+
+static const uint8_t *
+plist(const struct ectls_policy *p, int f, uint32_t *n)
+{
+	const uint8_t *r, *w;
+	uint32_t at;
+
+	*n = 0;
+	if (p == NULL || ftype(f) != ECTLS_T_LIST || (at = pval(p, f)) == 0)
+		return NULL;
+	r = prec(p);
+	w = r - tbl_le32(r + TBL_P_TO_LISTS) + 4 * (uint64_t)at;
+	*n = tbl_le32(w);
+	return w + 4;
 }
 
 size_t
 ectls_policy_list_len(const struct ectls_policy *p, int f)
 {
-	uint32_t w;
+	uint32_t n;
 
-	if (p == NULL || ftype(f) != ECTLS_T_LIST || (w = pval(p, f)) == 0)
-		return 0;
-	return tbl_le32(p->t->sec[TBL_S_LISTS] + 4 * (uint64_t)w);
+	(void)plist(p, f, &n);
+	return n;
 }
 
 const char *
 ectls_policy_list_item(const struct ectls_policy *p, int f, size_t i)
 {
-	uint32_t w;
+	const uint8_t *w, *r;
+	uint32_t n;
 
-	if (i >= ectls_policy_list_len(p, f))
+	if ((w = plist(p, f, &n)) == NULL || i >= n)
 		return NULL;
-	w = pval(p, f);
-	return (const char *)p->t->sec[TBL_S_STRINGS] +
-	    tbl_le32(p->t->sec[TBL_S_LISTS] + 4 * ((uint64_t)w + 1 + i));
+	r = prec(p);
+	return (const char *)r - tbl_le32(r + TBL_P_TO_STRINGS) +
+	    tbl_le32(w + 4 * i);
 }
 
 uint32_t
 ectls_policy_protocols(const struct ectls_policy *p)
 {
-	return p == NULL ? 0 : tbl_le32(p->rec + TBL_P_PROTO);
+	return p == NULL ? 0 : tbl_le32(prec(p) + TBL_P_PROTO);
 }
 
 void
 ectls_policy_prov(const struct ectls_policy *p, int f, struct ectls_prov *pv)
 {
-	const uint8_t *v;
-	uint32_t off;
+	const uint8_t *r, *v;
+	uint32_t off, lvl;
 
 	memset(pv, 0, sizeof(*pv));
 	if (p == NULL || f < 0 || f >= ECTLS_NFIELDS)
 		return;
-	v = p->t->sec[TBL_S_PROV] +
-	    (uint64_t)tbl_le32(p->rec + TBL_P_PROV) * TBL_PROV_SIZE;
+	r = prec(p);
+	v = r - tbl_le32(r + TBL_P_TO_PROV) +
+	    (uint64_t)tbl_le32(r + TBL_P_PROV) * TBL_PROV_SIZE;
 	off = tbl_le32(v + 8 * f);
 	pv->file = off == 0 ? NULL :
-	    (const char *)p->t->sec[TBL_S_STRINGS] + off;
+	    (const char *)r - tbl_le32(r + TBL_P_TO_STRINGS) + off;
 	pv->line = tbl_le32(v + 8 * f + 4);
-	pv->level = v[TBL_V_LEVELS + f];
+	lvl = v[TBL_V_LEVELS + f];
+	if (lvl & TBL_V_REL)
+		pv->line += tbl_le32((const uint8_t *)(const void *)p + 4);
+	pv->level = (int)(lvl & ~TBL_V_REL);
 }
 
 int
@@ -1081,7 +1334,8 @@ ectls_policy_is_set(const struct ectls_policy *p, int f)
 uint32_t
 ectls_policy_index(const struct ectls_policy *p)
 {
-	return p == NULL ? 0 : p->idx;
+	return p == NULL ? 0 :
+	    tbl_le32(prec(p) + TBL_P_TO_POLICIES) / TBL_POLICY_SIZE;
 }
 
 /* ---- iteration and table data ------------------------------------------ */
@@ -1097,7 +1351,7 @@ ectls_iter_next(const struct ectls_table *t, struct ectls_iter *it,
     struct ectls_entry *e)
 {
 	struct kent k;
-	const uint8_t *p;
+	const uint8_t *p, *be;
 	int rc;
 
 	if (t == NULL)
@@ -1106,33 +1360,45 @@ ectls_iter_next(const struct ectls_table *t, struct ectls_iter *it,
 		return -rc;
 	memset(e, 0, sizeof(*e));
 	if (it->rx_next < it->rx_end) {
-		if ((rc = kent_read(t, (uint32_t)it->bind_pos, &k)) != 0)
-			return -rc;
+		/* bind_pos < nbind and the run were checked on open. */
+		be = bind_ent(t, (uint32_t)it->bind_pos);
 		p = t->sec[TBL_S_REGEX] + (uint64_t)it->rx_next * TBL_REGEX_SIZE;
 		e->kind = ECTLS_ENTRY_REGEX;
-		e->binding = (const char *)k.key;
-		e->domain = (const char *)t->sec[TBL_S_STRINGS] + tbl_le32(p);
-		e->regex_pos = it->rx_next - k.rx_first;
-		e->regex_level = (int)tbl_le32(p + 8);
-		e->policy = &t->pols[tbl_le32(p + 4)];
+		e->binding = bind_name(t, (uint32_t)it->bind_pos);
+		e->domain = (const char *)t->sec[TBL_S_STRINGS] +
+		    tbl_le32(p + TBL_X_PATTERN);
+		e->regex_pos = it->rx_next - tbl_le32(be + TBL_B_RXFIRST);
+		e->regex_level = (int)tbl_le32(p + TBL_X_LEVEL);
+		e->policy = as_policy(p + TBL_X_REF);
 		it->rx_next++;
 		return 1;
 	}
-	if (it->pos >= t->nkeys)
-		return 0;
-	if ((rc = kent_read(t, (uint32_t)it->pos, &k)) != 0)
-		return -rc;
-	e->binding = (const char *)k.key;
-	e->policy = &t->pols[k.pol];
-	if (k.dlen == 0) {
+	if (it->pos < t->nbind) {
+		be = bind_ent(t, (uint32_t)it->pos);
 		e->kind = ECTLS_ENTRY_BINDING;
+		e->binding = bind_name(t, (uint32_t)it->pos);
+		e->policy = as_policy(be + TBL_B_REF);
 		it->bind_pos = it->pos;
-		it->rx_next = k.rx_first;
-		it->rx_end = k.rx_first + k.rx_count;
-	} else {
-		e->kind = ECTLS_ENTRY_EXACT;
-		e->domain = (const char *)k.key + k.blen + 1;
+		it->rx_next = tbl_le32(be + TBL_B_RXFIRST);
+		it->rx_end = it->rx_next + tbl_le32(be + TBL_B_RXCOUNT);
+		it->pos++;
+		return 1;
 	}
+	/* The key slots, skipping empty ones. */
+	for (;;) {
+		if (it->pos >= (uint64_t)t->nbind + 3 * (uint64_t)t->r)
+			return 0;
+		if ((rc = kent_read(t, (uint32_t)(it->pos - t->nbind),
+		    &k)) != 0)
+			return -rc;
+		if (k.dlen != 0)
+			break;
+		it->pos++;
+	}
+	e->kind = ECTLS_ENTRY_EXACT;
+	e->binding = bind_name(t, k.bind);
+	e->domain = (const char *)k.dom;
+	e->policy = as_policy(k.rec);
 	it->pos++;
 	return 1;
 }
@@ -1140,11 +1406,12 @@ ectls_iter_next(const struct ectls_table *t, struct ectls_iter *it,
 int
 ectls_check(const struct ectls_table *t)
 {
-	struct kent k, f;
+	struct kent k;
+	const uint8_t *ref, *line, *p;
 	uint64_t b;
-	uint32_t i, j, used = 0, nbind = 0, nrx = 0, n;
-	const uint8_t *line, *p;
+	uint32_t i, j, used = 0, n, first, cnt, slot, blen;
 	uint8_t *seen = NULL;
+	const char *name;
 	int rc;
 
 	if (t == NULL)
@@ -1154,68 +1421,87 @@ ectls_check(const struct ectls_table *t)
 	for (b = 0; b < t->nblocks; b++)
 		if ((rc = verify_block(t, b)) != 0)
 			return rc;
-	/* Rank bases, and no key on a vertex past 3r. */
+	/* Reserved bytes, and no key on a vertex past 3r. */
 	for (i = 0; i < t->nlines; i++) {
 		line = t->sec[TBL_S_G] + (uint64_t)i * TBL_G_LINE;
-		if (tbl_le32(line + TBL_G_RANK) != used ||
-		    tbl_le32(line + TBL_G_LINE - 4) != 0 ||
-		    line[TBL_G_COUNT32] != tbl_line_used(line, 32))
-			return sticky(t, ECTLS_ERR_INDEX);
+		for (j = TBL_G_END; j < TBL_G_LINE; j++)
+			if (line[j] != 0)
+				return sticky(t, ECTLS_ERR_INDEX);
 		n = i + 1 < t->nlines ? TBL_G_PER_LINE :
 		    3 * t->r - i * TBL_G_PER_LINE;
 		for (j = 0; j < TBL_G_PER_LINE; j++) {
-			unsigned gv = (line[j >> 2] >> ((j & 3) * 2)) & 3;
+			unsigned gv = tbl_g(line, j);
 
 			/* No key past 3r; no fingerprint without a key. */
 			if ((j >= n && gv != 3) ||
 			    (gv == 3 && line[TBL_G_FP + j] != 0))
 				return sticky(t, ECTLS_ERR_INDEX);
+			used += gv != 3;
 		}
-		used += tbl_line_used(line, n);
 	}
 	if (used != t->nkeys)
 		return sticky(t, ECTLS_ERR_INDEX);
+	for (i = 0; i < 3 * t->r; i++) {
+		if ((rc = kent_read(t, i, &k)) != 0)
+			return rc;
+		/* A slot is used exactly when its vertex holds a key. */
+		line = t->sec[TBL_S_G] + (uint64_t)(i / TBL_G_PER_LINE) *
+		    TBL_G_LINE;
+		if ((k.dlen == 0) != (tbl_g(line, i % TBL_G_PER_LINE) == 3))
+			return sticky(t, ECTLS_ERR_INDEX);
+		if (k.dlen == 0)
+			continue;
+		/*
+		 * Canonical (no trailing dot, no NUL inside; upper case would
+		 * not be found below), found in its own slot.
+		 */
+		if (memchr(k.dom, 0, k.dlen) != NULL ||
+		    k.dom[k.dlen - 1] == '.')
+			return sticky(t, ECTLS_ERR_INDEX);
+		name = bind_name(t, k.bind);
+		blen = (uint32_t)strlen(name);
+		rc = find(t, tbl_hash_name(name, blen, t->seed),
+		    (const uint8_t *)name, blen, k.dom, k.dlen, &ref, &slot);
+		if (rc > 1)
+			return rc;
+		if (rc != 1 || slot != i)
+			return sticky(t, ECTLS_ERR_INDEX);
+		/* The unused bytes of the key area are zero. */
+		p = k.rec + TBL_REC_KEY;
+		if (!(k.flags & TBL_KF_LONG)) {
+			for (j = k.dlen; j < TBL_AREA; j++)
+				if (p[j] != 0)
+					return sticky(t, ECTLS_ERR_INDEX);
+		} else if (memcmp(p, k.dom, TBL_PREFIX) != 0)
+			return sticky(t, ECTLS_ERR_INDEX);
+	}
+	/* Every binding found by name; regex runs disjoint and complete. */
 	if (t->nregex > 0 && (seen = calloc(t->nregex, 1)) == NULL)
 		return ECTLS_ERR_NOMEM;
-	for (i = 0; i < t->nkeys; i++) {
-		if ((rc = kent_read(t, i, &k)) != 0)
+	for (i = 0, n = 0; i < t->nbind; i++) {
+		name = bind_name(t, i);
+		if (find_binding(t, name, strlen(name), tbl_hash_name(name,
+		    strlen(name), t->seed)) != (int)i) {
+			rc = ECTLS_ERR_RECORD;
 			goto out;
-		if (k.dlen == 0) {
-			nbind++;
-			for (j = 0; j < k.rx_count; j++) {
-				if (seen[k.rx_first + j]++ != 0) {
-					rc = sticky(t, ECTLS_ERR_INDEX);
-					goto out;
-				}
-				nrx++;
+		}
+		p = bind_ent(t, i);
+		first = tbl_le32(p + TBL_B_RXFIRST);
+		cnt = tbl_le32(p + TBL_B_RXCOUNT);
+		for (j = 0; j < cnt; j++, n++)
+			if (seen[first + j]++ != 0) {
+				rc = ECTLS_ERR_RECORD;
+				goto out;
 			}
-		}
-		/* Each key must be found in its own record. */
-		rc = find(t, k.key, k.blen, k.dlen, &f);
-		if (rc > 1)
-			goto out;
-		if (rc != 1 || f.idx != i) {
-			rc = sticky(t, ECTLS_ERR_INDEX);
+		if (cnt == 0 && first != 0) {
+			rc = ECTLS_ERR_RECORD;
 			goto out;
 		}
-		/* The unused bytes of the key area are zero. */
-		p = t->base + t->secoff[TBL_S_RECORDS] +
-		    (uint64_t)i * TBL_REC_SIZE + TBL_REC_KEY;
-		if (!(k.flags & TBL_KF_LONG)) {
-			n = k.dlen == 0 ? TBL_AREA_BINDING : TBL_AREA_EXACT;
-			for (j = k.blen + 1 + k.dlen; j < n; j++)
-				if (p[j] != 0) {
-					rc = sticky(t, ECTLS_ERR_INDEX);
-					goto out;
-				}
-		}
 	}
-	if (nbind != t->nbind || nrx != t->nregex) {
-		rc = sticky(t, ECTLS_ERR_INDEX);
+	if (n != t->nregex) {
+		rc = ECTLS_ERR_RECORD;
 		goto out;
 	}
-	if ((rc = kent_read(t, t->defkey, &k)) != 0)
-		goto out;
 	for (i = 0; i < t->nregex; i++)
 		if (rx_get(t, i, &rc) == NULL)
 			goto out;
@@ -1224,6 +1510,7 @@ out:
 	free(seen);
 	return rc;
 }
+
 
 const char *
 ectls_schema(const struct ectls_table *t)
@@ -1240,7 +1527,7 @@ ectls_format_version(const struct ectls_table *t)
 size_t
 ectls_nkeys(const struct ectls_table *t)
 {
-	return t->nkeys;
+	return (size_t)t->nkeys + t->nbind;
 }
 
 size_t

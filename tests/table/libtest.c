@@ -97,9 +97,11 @@ main(int argc, char **argv)
 	p = ectls_lookup_ex(t, "MTA1", "example.com", &m, &err);
 	CHECK(p != NULL && m.via_default);
 
-	/* Identical records are stored once. */
-	CHECK(ectls_lookup(t, "mta1", "example.org") ==
-	    ectls_lookup(t, "default", "example.org"));
+	/* Identical records are stored once (one index, one record). */
+	CHECK(ectls_policy_index(ectls_lookup(t, "mta1", "example.org")) ==
+	    ectls_policy_index(ectls_lookup(t, "default", "example.org")));
+	CHECK(ectls_policy_index(ectls_lookup(t, "mta1", "example.org")) !=
+	    ectls_policy_index(ectls_lookup(t, "mta1", "example.com")));
 	CHECK(ectls_npolicies(t) == 5);
 
 	/* Iteration: 2 binding records, 2 regexes, 4 exact keys. */

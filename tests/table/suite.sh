@@ -33,6 +33,42 @@ $MK "$TMP/reordered.desc" "$TMP/t3.ectp"
 expect_same "insertion order does not change the bytes" "$TMP/t.ectp" \
     "$TMP/t3.ectp"
 
+# Relative provenance: entries that differ only by their stanza's lines
+# share one policy record, each still reporting its own lines; long
+# domains (KEYX) and a long binding name, looked up case-folded.
+LB=outbound-pool-with-a-rather-long-binding-name-for-testing
+expect_status 0 "mktable builds long.desc" $MK $D/long.desc "$TMP/long.ectp"
+expect_status 0 "dump json of long.desc" $ECTLS dump --format json "$TMP/long.ectp"
+if jq -e --arg b "$LB" '
+    [.entries[] | select(.binding == $b and .kind == "exact")] as $e |
+    ($e | length) == 3 and ([$e[].policy_index] | unique | length) == 1 and
+    ([$e[] | .provenance.tls.line] | sort) == [100, 100, 200] and
+    ([$e[] | .provenance.gateway.line] | sort) == [101, 101, 201] and
+    ([$e[] | .provenance.tls_verify.line] | unique) == [20]' \
+    "$TMP/out" >/dev/null; then
+	ok "shared record, per-entry provenance lines"
+else
+	notok "shared record, per-entry provenance lines"
+fi
+$ECTLS lookup "$TMP/long.ectp" "$LB" MAIL.A-Fairly-Long-Subdomain.EXAMPLE.co.uk. >"$TMP/out"
+if grep -q '^# matched: exact domain' "$TMP/out" &&
+    grep -q '^tls = required  # ecelerity.conf:100 (B::D)' "$TMP/out"; then
+	ok "long domain found case-folded, with its own line"
+else
+	notok "long domain found case-folded, with its own line"
+fi
+$ECTLS lookup "$TMP/long.ectp" "$LB" mail.a-fairly-long-subdomain.example.co.ukx >"$TMP/out"
+grep -q '^# matched: binding record' "$TMP/out" &&
+    ok "long domain with one more byte misses" ||
+    notok "long domain with one more byte misses"
+
+# The fuzz seeds are these descriptions in the current format.
+for n in basic long minimal; do
+	$MK $D/$n.desc "$TMP/seed.ectp"
+	expect_same "fuzz seed $n.ectp is current" \
+	    fuzz/corpus/table/$n.ectp "$TMP/seed.ectp"
+done
+
 # lookup, text.
 expect_status 0 "lookup exact" $ECTLS lookup "$TMP/t.ectp" mta1 EXAMPLE.com.
 cat >"$TMP/want" <<'EOF'
