@@ -45,56 +45,99 @@ add_file(struct pipeline *pl, struct tblw *w, struct strmap *done,
 	return tblw_add_file(w, path, sha);
 }
 
-static int
-add_entry(struct pipeline *pl, struct tblw *w, struct strmap *files,
-    const char *binding, const char *domain, int regex, int level,
-    const char *pattern, struct diag *d)
-{
-	struct tblw_policy p;
+/*
+ * What the entries of one run share: the files recorded so far and the
+ * evaluated protocol set of each tls_protocols value seen.  Values are
+ * strings of the tree, so the same pointer is the same value; the last
+ * one is remembered apart (it is nearly always the one asked for).
+ */
+struct compile_ctx {
+	struct pipeline	*pl;
+	struct tblw	*w;
+	struct diag	*d;
+	struct strmap	 files;
+	const char	*last_file[3];
+	struct ptrmap	 protos;	/* value -> protocol set + 1 */
+	const char	*last_proto;
+	uint32_t	 last_set;
+};
 
-	resolve_policy(pl->res, binding, domain, regex, &p, NULL);
-	p.protocols = pipeline_protocols(&p);
-	if (add_file(pl, w, files, p.f[ECTLS_F_TLS_CERTIFICATE].str, d) ||
-	    add_file(pl, w, files, p.f[ECTLS_F_TLS_KEY].str, d) ||
-	    add_file(pl, w, files, p.f[ECTLS_F_TLS_CA].str, d))
-		return -1;
-	if (regex >= 0)
-		return tblw_add_policy(w, binding, pattern, 1, level, &p);
-	return tblw_add_policy(w, binding, domain, 0, 0, &p);
+static uint32_t
+protocols_of(struct compile_ctx *c, const struct tblw_policy *p)
+{
+	const char *s = p->f[ECTLS_F_TLS_PROTOCOLS].str;
+	uintptr_t v;
+
+	if (s == NULL)
+		return pipeline_protocols(p);
+	if (s == c->last_proto)
+		return c->last_set;
+	if ((v = (uintptr_t)ptrmap_get(&c->protos, (uintptr_t)s, 0)) == 0) {
+		v = (uintptr_t)pipeline_protocols(p) + 1;
+		ptrmap_add(&c->protos, (uintptr_t)s, 0, (void *)v);
+	}
+	c->last_proto = s;
+	c->last_set = (uint32_t)(v - 1);
+	return c->last_set;
+}
+
+static int
+add_entry(struct compile_ctx *c, size_t b, enum resolve_kind kind, size_t i)
+{
+	static const int ff[3] = { ECTLS_F_TLS_CERTIFICATE, ECTLS_F_TLS_KEY,
+	    ECTLS_F_TLS_CA };
+	struct tblw_policy p;
+	const char *binding = resolve_binding(c->pl->res, b), *path, *pat;
+	int k, level;
+
+	resolve_entry(c->pl->res, b, kind, i, &p, NULL);
+	p.protocols = protocols_of(c, &p);
+	for (k = 0; k < 3; k++) {
+		path = p.f[ff[k]].str;
+		if (path == NULL || path == c->last_file[k])
+			continue;
+		if (add_file(c->pl, c->w, &c->files, path, c->d) != 0)
+			return -1;
+		c->last_file[k] = path;
+	}
+	if (kind == RESOLVE_REGEX) {
+		pat = resolve_regex(c->pl->res, b, i, &level);
+		return tblw_add_policy(c->w, binding, pat, 1, level, &p);
+	}
+	return tblw_add_policy(c->w, binding, kind == RESOLVE_DOMAIN ?
+	    resolve_domain(c->pl->res, b, i) : NULL, 0, 0, &p);
 }
 
 struct tblw *
 compile_table(struct pipeline *pl, struct diag *d)
 {
-	struct strmap files;
-	struct tblw *w;
-	const char *b, *pat;
+	struct compile_ctx c;
 	size_t i, j;
-	int level, rc = 0;
+	int rc = 0;
 
-	if ((w = tblw_new(schema_version(pl->schema), d)) == NULL)
+	memset(&c, 0, sizeof(c));
+	c.pl = pl;
+	c.d = d;
+	if ((c.w = tblw_new(schema_version(pl->schema), d)) == NULL)
 		return NULL;
-	strmap_init(&files);
+	strmap_init(&c.files);
+	ptrmap_init(&c.protos);
 	for (i = 0; i < resolve_nbindings(pl->res) && rc == 0; i++) {
-		b = resolve_binding(pl->res, i);
-		rc = add_entry(pl, w, &files, b, NULL, -1, 0, NULL, d);
+		rc = add_entry(&c, i, RESOLVE_OWN, 0);
 		for (j = 0; j < resolve_ndomains(pl->res, i) && rc == 0; j++)
-			rc = add_entry(pl, w, &files, b,
-			    resolve_domain(pl->res, i, j), -1, 0, NULL, d);
-		for (j = 0; j < resolve_nregex(pl->res, i) && rc == 0; j++) {
-			pat = resolve_regex(pl->res, i, j, &level);
-			rc = add_entry(pl, w, &files, b, NULL, (int)j, level,
-			    pat, d);
-		}
+			rc = add_entry(&c, i, RESOLVE_DOMAIN, j);
+		for (j = 0; j < resolve_nregex(pl->res, i) && rc == 0; j++)
+			rc = add_entry(&c, i, RESOLVE_REGEX, j);
 	}
-	strmap_fini(&files);
+	strmap_fini(&c.files);
+	ptrmap_fini(&c.protos);
 	if (rc == 0)
-		rc = logfmt_compile(cfg_root(pl->cfg), w);
+		rc = logfmt_compile(cfg_root(pl->cfg), c.w);
 	if (rc != 0) {
-		tblw_free(w);
+		tblw_free(c.w);
 		return NULL;
 	}
-	return w;
+	return c.w;
 }
 
 int

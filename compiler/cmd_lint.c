@@ -197,6 +197,7 @@ lint_getopt(int argc, char **argv, int compile, struct lint_args *a)
 	a->max_errors = 50;
 	a->po.now = time(NULL);
 	a->po.warn_days = -1;
+	a->po.checks = &a->pol;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, compile ? "ho:" : "h", longopts,

@@ -4,13 +4,21 @@
  * every effective policy (DESIGN: checks run on the effective policy of
  * every (binding, domain) pair, reported once per source location with the
  * first pair that exposed the problem as a note).
+ *
+ * Most pairs share their effective TLS settings (set once per binding or at
+ * the top level), so the material and settings checks run once per
+ * distinct combination of the option lines they depend on: a repeat could
+ * only file findings the checker has already filed (its dedupe set is keyed
+ * by id, location and message, all functions of those lines).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "checks.h"
 #include "logfmt.h"
 #include "pipeline.h"
 #include "sema.h"
@@ -36,11 +44,112 @@ value_loc(const struct ast_node *n)
 }
 
 struct pair {
+	size_t		 b;		/* binding number */
+	enum resolve_kind kind;
+	size_t		 i;		/* domain or regex entry number */
 	const char	*binding;
 	const char	*domain;	/* NULL: binding record */
 	const char	*regex;		/* regex entry: its pattern */
 	char		 desc[512];	/* regex entry: its stanzas */
 };
+
+/* Keys of pl->nodes: which per-line finding a node has had. */
+enum {
+	SEEN_UNUSED = 1,
+	SEEN_UNVERIFIED,
+	SEEN_CA_IGNORED
+};
+
+/*
+ * The option lines the TLS checks of a policy depend on (tls_check_policy
+ * and --engines both): engine, certificate, key, CA, verify, protocols,
+ * ciphers, TLS 1.3 suites and, only where the checks fall back to it, the
+ * tls line.
+ */
+#define MEMO_WORDS	9
+
+struct pipeline_memo {
+	uintptr_t	*keys;		/* cap * MEMO_WORDS */
+	unsigned char	*used;
+	size_t		 cap, n;
+};
+
+static uint64_t
+memo_hash(const uintptr_t *k)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < MEMO_WORDS; i++) {
+		h = (h ^ (uint64_t)k[i]) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static size_t
+memo_find(const struct pipeline_memo *m, const uintptr_t *k)
+{
+	size_t i;
+
+	for (i = memo_hash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+		if (!m->used[i] || memcmp(&m->keys[i * MEMO_WORDS], k,
+		    MEMO_WORDS * sizeof(*k)) == 0)
+			return i;
+}
+
+/* Remember k; 1 if it is new, 0 if it was there. */
+static int
+memo_add(struct pipeline_memo *m, const uintptr_t *k)
+{
+	struct pipeline_memo old = *m;
+	size_t i, j;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		m->cap = old.cap ? old.cap * 2 : 64;
+		m->keys = xcalloc(m->cap, MEMO_WORDS * sizeof(*m->keys));
+		m->used = xcalloc(m->cap, 1);
+		for (i = 0; i < old.cap; i++) {
+			if (!old.used[i])
+				continue;
+			j = memo_find(m, &old.keys[i * MEMO_WORDS]);
+			memcpy(&m->keys[j * MEMO_WORDS],
+			    &old.keys[i * MEMO_WORDS],
+			    MEMO_WORDS * sizeof(*m->keys));
+			m->used[j] = 1;
+		}
+		free(old.keys);
+		free(old.used);
+	}
+	i = memo_find(m, k);
+	if (m->used[i])
+		return 0;
+	memcpy(&m->keys[i * MEMO_WORDS], k, MEMO_WORDS * sizeof(*k));
+	m->used[i] = 1;
+	m->n++;
+	return 1;
+}
+
+/* Whether a finding of this id and severity can survive --disable. */
+static int
+wanted(const struct pipeline_opts *o, const char *id, enum diag_sev sev)
+{
+	const struct check *c;
+
+	/* Errors count towards --max-errors even when disabled. */
+	if (o->checks == NULL || sev >= DIAG_ERROR ||
+	    (c = check_find(id)) == NULL)
+		return 1;
+	return check_policy_enabled(o->checks, c);
+}
+
+/* Whether a node has had finding `what` already; marks it. */
+static int
+node_seen(struct pipeline *pl, int what, const struct ast_node *n)
+{
+	return ptrmap_add(&pl->nodes, (uintptr_t)what, (uintptr_t)n,
+	    (void *)1) != NULL;
+}
 
 static void
 note_pair(struct diag *d, size_t n0, const struct pair *pr)
@@ -130,17 +239,17 @@ check_unused(struct pipeline *pl, struct diag *d,
 	    ECTLS_F_TLSV13_CIPHERSUITES, ECTLS_F_TLS_VERIFY };
 	const struct ast_node *n;
 	struct diag_item *it;
-	char k[64];
 	size_t i;
 
+	if (!pl->want_unused)
+		return;
 	for (i = 0; i < sizeof(tlsf) / sizeof(tlsf[0]); i++) {
 		/* Only options as specific as the tls = no that voids them. */
 		if ((n = src->node[tlsf[i]]) == NULL ||
 		    src->node[ECTLS_F_TLS] == NULL ||
 		    src->level[tlsf[i]] > src->level[ECTLS_F_TLS])
 			continue;
-		snprintf(k, sizeof(k), "unused%p", (const void *)n);
-		if (strmap_add(&pl->seen, k, (void *)1) != NULL)
+		if (node_seen(pl, SEEN_UNUSED, n))
 			continue;
 		it = diag_add(d, DIAG_NOTE, "tls-unused", &n->loc,
 		    "\"%s\" has no effect where tls = no", n->name);
@@ -150,55 +259,34 @@ check_unused(struct pipeline *pl, struct diag *d,
 	}
 }
 
-/* Checks of one effective policy. */
+/* The material and settings checks of one effective policy. */
 static void
-check_policy(struct pipeline *pl, const struct pipeline_opts *o,
-    struct diag *d, const struct pair *pr)
+check_tls(struct pipeline *pl, const struct pipeline_opts *o, struct diag *d,
+    const struct tblw_policy *p, const struct resolve_src *src)
 {
-	struct tblw_policy p;
-	struct resolve_src src;
 	struct tls_policy tp;
 	struct loc lcert, lkey, lca, lproto, lciph, l13, lpol, lver;
-	struct diag_item *it;
-	size_t n0 = d->nitems;
 	unsigned int protos;
-	int rx = -1;
-	size_t b, i;
 
-	if (pr->regex != NULL) {
-		for (b = 0; b < resolve_nbindings(pl->res); b++)
-			if (strcmp(resolve_binding(pl->res, b), pr->binding) ==
-			    0)
-				break;
-		for (i = 0; i < resolve_nregex(pl->res, b); i++)
-			if (resolve_regex(pl->res, b, i, NULL) == pr->regex)
-				rx = (int)i;
-	}
-	resolve_policy(pl->res, pr->binding, pr->domain, rx, &p, &src);
-	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_NO) {
-		check_unused(pl, d, &src);
-		note_pair(d, n0, pr);
-		return;
-	}
-	lcert = value_loc(src.node[ECTLS_F_TLS_CERTIFICATE]);
-	lkey = value_loc(src.node[ECTLS_F_TLS_KEY]);
-	lca = value_loc(src.node[ECTLS_F_TLS_CA]);
-	lproto = value_loc(src.node[ECTLS_F_TLS_PROTOCOLS]);
-	lciph = value_loc(src.node[ECTLS_F_TLS_CIPHERS]);
-	l13 = value_loc(src.node[ECTLS_F_TLSV13_CIPHERSUITES]);
-	lver = value_loc(src.node[ECTLS_F_TLS_VERIFY]);
-	lpol = src.node[ECTLS_F_TLS] != NULL ? src.node[ECTLS_F_TLS]->loc :
+	lcert = value_loc(src->node[ECTLS_F_TLS_CERTIFICATE]);
+	lkey = value_loc(src->node[ECTLS_F_TLS_KEY]);
+	lca = value_loc(src->node[ECTLS_F_TLS_CA]);
+	lproto = value_loc(src->node[ECTLS_F_TLS_PROTOCOLS]);
+	lciph = value_loc(src->node[ECTLS_F_TLS_CIPHERS]);
+	l13 = value_loc(src->node[ECTLS_F_TLSV13_CIPHERSUITES]);
+	lver = value_loc(src->node[ECTLS_F_TLS_VERIFY]);
+	lpol = src->node[ECTLS_F_TLS] != NULL ? src->node[ECTLS_F_TLS]->loc :
 	    (struct loc){ 0 };
 	memset(&tp, 0, sizeof(tp));
-	tp.engine = p.f[ECTLS_F_TLS_ENGINE].num == ECTLS_ENGINE_GNUTLS ?
+	tp.engine = p->f[ECTLS_F_TLS_ENGINE].num == ECTLS_ENGINE_GNUTLS ?
 	    TLS_ENGINE_GNUTLS : TLS_ENGINE_OPENSSL;
-	tp.cert = p.f[ECTLS_F_TLS_CERTIFICATE].str;
+	tp.cert = p->f[ECTLS_F_TLS_CERTIFICATE].str;
 	tp.cert_loc = &lcert;
-	tp.key = p.f[ECTLS_F_TLS_KEY].str;
+	tp.key = p->f[ECTLS_F_TLS_KEY].str;
 	tp.key_loc = &lkey;
-	tp.ca = p.f[ECTLS_F_TLS_CA].str;
+	tp.ca = p->f[ECTLS_F_TLS_CA].str;
 	tp.ca_loc = &lca;
-	switch (p.f[ECTLS_F_TLS_VERIFY].num) {
+	switch (p->f[ECTLS_F_TLS_VERIFY].num) {
 	case ECTLS_VERIFY_CA:
 		tp.verify = TLS_VERIFY_CA;
 		break;
@@ -213,11 +301,11 @@ check_policy(struct pipeline *pl, const struct pipeline_opts *o,
 		break;
 	}
 	tp.verify_loc = &lver;
-	tp.protocols = p.f[ECTLS_F_TLS_PROTOCOLS].str;
+	tp.protocols = p->f[ECTLS_F_TLS_PROTOCOLS].str;
 	tp.protocols_loc = &lproto;
-	tp.ciphers = p.f[ECTLS_F_TLS_CIPHERS].str;
+	tp.ciphers = p->f[ECTLS_F_TLS_CIPHERS].str;
 	tp.ciphers_loc = &lciph;
-	tp.tls13_suites = p.f[ECTLS_F_TLSV13_CIPHERSUITES].str;
+	tp.tls13_suites = p->f[ECTLS_F_TLSV13_CIPHERSUITES].str;
 	tp.tls13_loc = &l13;
 	tp.policy_loc = &lpol;
 	tp.now = o->now;
@@ -225,39 +313,89 @@ check_policy(struct pipeline *pl, const struct pipeline_opts *o,
 	tls_check_policy(pl->tls, &tp, d, &protos);
 	if (o->engines_both)
 		check_engines(pl, d, tp.cert, tp.key, &lcert, tp.ca, &lca);
-	/* Policy-level findings, once per source location. */
-	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_REQUIRED &&
-	    p.f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
-	    src.node[ECTLS_F_TLS] != NULL) {
-		char key[64];
+}
 
-		snprintf(key, sizeof(key), "%p", (const void *)
-		    src.node[ECTLS_F_TLS]);
-		if (strmap_add(&pl->seen, key, (void *)1) == NULL) {
-			it = diag_add(d, DIAG_WARNING, "tls-unverified", &lpol,
-			    "tls = required without tls_verify: mail is "
-			    "encrypted but the server is not authenticated, "
-			    "so an active attacker can intercept it");
-			if (src.node[ECTLS_F_TLS_VERIFY] != NULL)
-				diag_note(d, it,
-				    &src.node[ECTLS_F_TLS_VERIFY]->loc,
-				    "tls_verify = no set here");
-		}
+/*
+ * Whether the TLS checks of this policy are new: the first policy with
+ * these option lines.  The tls line counts only where tls_check_policy
+ * reports at it (policy_loc): an engine that is not built, unset
+ * tls_protocols under OpenSSL, unset tls_ciphers under GnuTLS.
+ */
+static int
+tls_is_new(struct pipeline *pl, const struct tblw_policy *p,
+    const struct resolve_src *src)
+{
+	uintptr_t k[MEMO_WORDS];
+	int gnutls = p->f[ECTLS_F_TLS_ENGINE].num == ECTLS_ENGINE_GNUTLS;
+
+	k[0] = (uintptr_t)src->node[ECTLS_F_TLS_ENGINE];
+	k[1] = (uintptr_t)src->node[ECTLS_F_TLS_CERTIFICATE];
+	k[2] = (uintptr_t)src->node[ECTLS_F_TLS_KEY];
+	k[3] = (uintptr_t)src->node[ECTLS_F_TLS_CA];
+	k[4] = (uintptr_t)src->node[ECTLS_F_TLS_VERIFY];
+	k[5] = (uintptr_t)src->node[ECTLS_F_TLS_PROTOCOLS];
+	k[6] = (uintptr_t)src->node[ECTLS_F_TLS_CIPHERS];
+	k[7] = (uintptr_t)src->node[ECTLS_F_TLSV13_CIPHERSUITES];
+	k[8] = 0;
+	if (!tls_engine_available(gnutls ? TLS_ENGINE_GNUTLS :
+	    TLS_ENGINE_OPENSSL) || (gnutls ? k[6] == 0 : k[5] == 0))
+		k[8] = (uintptr_t)src->node[ECTLS_F_TLS];
+	return memo_add(pl->memo, k);
+}
+
+/* The fields the checks of a policy read. */
+#define F(x)		(UINT64_C(1) << ECTLS_F_##x)
+#define CHECK_FIELDS	(F(TLS) | F(TLS_VERIFY) | F(TLS_CA) | \
+			 F(TLS_CERTIFICATE) | F(TLS_KEY) | F(TLS_CIPHERS) | \
+			 F(TLS_PROTOCOLS) | F(TLSV13_CIPHERSUITES) | \
+			 F(TLS_ENGINE))
+
+/* Checks of one effective policy. */
+static void
+check_policy(struct pipeline *pl, const struct pipeline_opts *o,
+    struct diag *d, const struct pair *pr)
+{
+	struct tblw_policy p;
+	struct resolve_src src;
+	struct loc lca, lpol;
+	struct diag_item *it;
+	size_t n0 = d->nitems;
+
+	/* Only CHECK_FIELDS of p and src are defined below. */
+	resolve_entry_fields(pl->res, pr->b, pr->kind, pr->i, CHECK_FIELDS, &p,
+	    &src);
+	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_NO) {
+		check_unused(pl, d, &src);
+		note_pair(d, n0, pr);
+		return;
 	}
-	if (p.f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
-	    src.node[ECTLS_F_TLS_CA] != NULL) {
-		char key[64];
-
-		snprintf(key, sizeof(key), "ca%p", (const void *)
-		    src.node[ECTLS_F_TLS_CA]);
-		if (strmap_add(&pl->seen, key, (void *)1) == NULL) {
-			it = diag_add(d, DIAG_WARNING, "tls-ca-ignored", &lca,
-			    "tls_ca has no effect: tls_verify is \"no\"");
-			if (src.node[ECTLS_F_TLS_VERIFY] != NULL)
-				diag_note(d, it,
-				    &src.node[ECTLS_F_TLS_VERIFY]->loc,
-				    "tls_verify = no set here");
-		}
+	if (tls_is_new(pl, &p, &src))
+		check_tls(pl, o, d, &p, &src);
+	/* Policy-level findings, once per source location. */
+	if (pl->want_unverified &&
+	    p.f[ECTLS_F_TLS].num == ECTLS_TLS_REQUIRED &&
+	    p.f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
+	    src.node[ECTLS_F_TLS] != NULL &&
+	    !node_seen(pl, SEEN_UNVERIFIED, src.node[ECTLS_F_TLS])) {
+		lpol = src.node[ECTLS_F_TLS]->loc;
+		it = diag_add(d, DIAG_WARNING, "tls-unverified", &lpol,
+		    "tls = required without tls_verify: mail is "
+		    "encrypted but the server is not authenticated, "
+		    "so an active attacker can intercept it");
+		if (src.node[ECTLS_F_TLS_VERIFY] != NULL)
+			diag_note(d, it, &src.node[ECTLS_F_TLS_VERIFY]->loc,
+			    "tls_verify = no set here");
+	}
+	if (pl->want_ca_ignored &&
+	    p.f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
+	    src.node[ECTLS_F_TLS_CA] != NULL &&
+	    !node_seen(pl, SEEN_CA_IGNORED, src.node[ECTLS_F_TLS_CA])) {
+		lca = value_loc(src.node[ECTLS_F_TLS_CA]);
+		it = diag_add(d, DIAG_WARNING, "tls-ca-ignored", &lca,
+		    "tls_ca has no effect: tls_verify is \"no\"");
+		if (src.node[ECTLS_F_TLS_VERIFY] != NULL)
+			diag_note(d, it, &src.node[ECTLS_F_TLS_VERIFY]->loc,
+			    "tls_verify = no set here");
 	}
 	note_pair(d, n0, pr);
 }
@@ -297,6 +435,11 @@ pipeline_run(const char *file, const struct pipeline_opts *o, struct diag *d,
 
 	memset(pl, 0, sizeof(*pl));
 	strmap_init(&pl->seen);
+	ptrmap_init(&pl->nodes);
+	pl->memo = xcalloc(1, sizeof(*pl->memo));
+	pl->want_unused = wanted(o, "tls-unused", DIAG_NOTE);
+	pl->want_unverified = wanted(o, "tls-unverified", DIAG_WARNING);
+	pl->want_ca_ignored = wanted(o, "tls-ca-ignored", DIAG_WARNING);
 	if (!o->syntax_only) {
 		/* A schema that does not load is a failure to run. */
 		if ((pl->schema = schema_load_default(d)) == NULL)
@@ -322,16 +465,23 @@ pipeline_run(const char *file, const struct pipeline_opts *o, struct diag *d,
 	for (b = 0; b < nb && !d->truncated; b++) {
 		if (o->progress != NULL && (b & 15) == 0)
 			o->progress(b, nb, o->progress_arg);
+		pr.b = b;
 		pr.binding = resolve_binding(pl->res, b);
+		pr.kind = RESOLVE_OWN;
+		pr.i = 0;
 		pr.domain = NULL;
 		pr.regex = NULL;
 		check_policy(pl, o, d, &pr);
+		pr.kind = RESOLVE_DOMAIN;
 		for (i = 0; i < resolve_ndomains(pl->res, b); i++) {
+			pr.i = i;
 			pr.domain = resolve_domain(pl->res, b, i);
 			check_policy(pl, o, d, &pr);
 		}
+		pr.kind = RESOLVE_REGEX;
 		pr.domain = NULL;
 		for (i = 0; i < resolve_nregex(pl->res, b); i++) {
+			pr.i = i;
 			pr.regex = resolve_regex(pl->res, b, i, NULL);
 			resolve_regex_desc(pl->res, b, i, pr.desc,
 			    sizeof(pr.desc));
@@ -351,6 +501,12 @@ pipeline_fini(struct pipeline *pl)
 	cfg_free(pl->cfg);
 	schema_free(pl->schema);
 	strmap_fini(&pl->seen);
+	ptrmap_fini(&pl->nodes);
+	if (pl->memo != NULL) {
+		free(pl->memo->keys);
+		free(pl->memo->used);
+		free(pl->memo);
+	}
 	memset(pl, 0, sizeof(*pl));
 }
 

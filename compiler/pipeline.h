@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "checks.h"
 #include "diag.h"
 #include "resolve.h"
 #include "schema.h"
@@ -25,6 +26,11 @@ struct pipeline_opts {
 	int		 warn_days;	/* --expiry-warn-days; < 0: default */
 	int		 engines_both;	/* --engines both */
 	/*
+	 * --disable/--enable (may be NULL: every check on).  Findings below
+	 * error severity that it drops are not even filed.
+	 */
+	const struct check_policy *checks;
+	/*
 	 * Progress of the policy checks (may be NULL): called with the
 	 * number of bindings done and the total, now and then and once at
 	 * the end (done == total).  The caller decides whether to show it.
@@ -33,12 +39,18 @@ struct pipeline_opts {
 	void		*progress_arg;
 };
 
+struct pipeline_memo;
+
 struct pipeline {
 	struct cfg		*cfg;
 	struct schema		*schema;
 	struct resolve		*res;
 	struct tls_checker	*tls;
-	struct strmap		 seen;	/* policy findings already filed */
+	struct strmap		 seen;	/* --engines both: files probed */
+	struct ptrmap		 nodes;	/* (finding, option node) filed */
+	struct pipeline_memo	*memo;	/* TLS settings already checked */
+	int			 want_unused, want_unverified;
+	int			 want_ca_ignored;
 };
 
 /*

@@ -2,6 +2,13 @@
 /*
  * resolve.c -- the scope model of a configuration and the flattening of
  * the outbound policy (see resolve.h for the rules).
+ *
+ * Everything that depends on names is decided once, in resolve_new(): each
+ * option value is parsed when its container is built, and each (binding,
+ * exact domain) entry keeps the stanzas that apply to it at every level
+ * (the exact one and the first matching regex of the binding, its group
+ * and the top level).  Resolving an entry then only copies values along
+ * the chain: no hashing, no string copies, no regex evaluation per pair.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -19,35 +26,77 @@
 #include "sema.h"
 #include "strmap.h"
 
-/* The options set in one container: the last node per field wins. */
+/* One option set in a container, its value parsed once. */
+struct rs_set {
+	const struct ast_node	*n;
+	union {
+		const char	 *str;	/* STR: the value (NULL: "none") */
+		const char	**list;	/* LIST: the items (owned) */
+	}			 u;
+	uint32_t		 num;	/* BOOL, ENUM, UINT; LIST: items */
+	uint8_t			 f;
+	uint8_t			 valid;	/* 0: apply() skips it (sema says why) */
+};
+
+/*
+ * The options set in one container: the last node per field wins.  Most
+ * domain stanzas set one or two, kept inline.
+ */
 struct rs_opts {
-	const struct ast_node	*f[ECTLS_NFIELDS];
-	const char		**list[ECTLS_NFIELDS];	/* LIST fields */
-	size_t			 nlist[ECTLS_NFIELDS];
+	struct rs_set		*v;	/* inl, or an array; one per field */
+	uint32_t		 n, cap;
+	struct rs_set		 inl[2];
 };
 
 struct rs_dom {
-	char		*name;		/* canonical; regex: without slashes */
-	int		 regex;
+	const char	*name;		/* canonical; regex: without slashes */
+	char		*own;		/* name, when it is a copy */
 	pcre2_code	*re;		/* NULL if it does not compile */
+	int		 regex;
 	struct rs_opts	 o;
+};
+
+/* Domain stanzas are allocated in chunks (there may be millions). */
+#define DOMS_PER_CHUNK	1024
+
+struct rs_dom_chunk {
+	struct rs_dom_chunk	*next;
+	size_t			 used;
+	struct rs_dom		 d[DOMS_PER_CHUNK];
 };
 
 struct rs_cont {
 	struct rs_opts	  o;
 	struct strmap	  exact;	/* canonical name -> struct rs_dom */
+	struct strmap	  rxnames;	/* regex text -> struct rs_dom */
 	struct rs_dom	**doms;		/* every domain, declaration order */
-	size_t		  ndoms;
+	size_t		  ndoms, capdoms;
 	struct rs_dom	**rxs;		/* the regex ones, declaration order */
 	size_t		  nrxs;
+	struct strmap	  rxfirst;	/* name -> first matching regex + 1 */
 	char		 *group;	/* binding: its group, or NULL */
+};
+
+/*
+ * An exact domain of a binding and its exact stanza per level (0 = B::,
+ * 1 = G::, 2 = global; NULL: none).
+ */
+struct rs_pair {
+	const char		*name;
+	const struct rs_dom	*ex[3];
 };
 
 struct rs_binding {
 	char		 *name;
 	struct rs_cont	 *c;		/* NULL: undeclared "default" */
-	char		**domains;	/* applicable exact domains, sorted */
-	size_t		  ndomains;
+	struct rs_cont	 *g;		/* its group, or NULL */
+	struct rs_pair	 *pairs;	/* applicable exact domains, sorted */
+	size_t		  npairs;
+	/*
+	 * Per pair and level, the first regex stanza matching its name;
+	 * NULL when no level of the binding has regexes.
+	 */
+	const struct rs_dom *(*pairrx)[3];
 	/* Regex stanzas per level: 0 = B::, 1 = G::, 2 = global. */
 	struct rs_dom	**rx[3];
 	size_t		  nrx[3];
@@ -67,38 +116,51 @@ struct rs_binding {
 #define MAX_COMBOS	1024
 
 struct resolve {
-	struct rs_cont	   global;
-	struct strmap	   groups;	/* name -> struct rs_cont */
-	struct strmap	   bindings;	/* name -> struct rs_cont */
-	struct rs_binding *b;
-	size_t		   nb, capb;
-	struct strmap	   bidx;	/* binding name -> index + 1 */
-	struct rs_cont	 **conts;	/* every container, for freeing */
-	size_t		   nconts, capconts;
+	struct rs_cont	   *global;
+	struct strmap	    groups;	/* name -> struct rs_cont */
+	struct strmap	    bindings;	/* name -> struct rs_cont */
+	struct rs_binding  *b;
+	size_t		    nb, capb;
+	struct strmap	    bidx;	/* binding name -> index + 1 */
+	struct rs_cont	  **conts;	/* every container, for freeing */
+	size_t		    nconts, capconts;
+	struct rs_dom_chunk *chunks;	/* every struct rs_dom */
+	pcre2_match_data   *md;		/* for regex_first() */
+	struct tblw_policy  defaults;	/* tblw_policy_init() */
 };
+
+_Static_assert(ECTLS_NFIELDS <= 64, "apply() keeps a 64-bit field set");
 
 static const struct {
 	const char	*name;
+	size_t		 len;
 	int		 field;
 	int		 type;
 } fields[] = {
-#define X(up, low, ty) { #low, ECTLS_F_##up, ECTLS_T_##ty },
+#define X(up, low, ty) { #low, sizeof(#low) - 1, ECTLS_F_##up, ECTLS_T_##ty },
 	ECTLS_FIELDS(X)
 #undef X
 };
 
-int
-resolve_field(const char *name)
+/* resolve_field() of a name of n bytes. */
+static int
+field_of(const char *name, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strcasecmp(fields[i].name, name) == 0)
+		if (fields[i].len == n && strcasecmp(fields[i].name, name) == 0)
 			return fields[i].field;
 	/* Momentum's name for the timeout after the final ".". */
 	if (strcasecmp(name, "dot_timeout") == 0)
 		return ECTLS_F_BODY_TIMEOUT;
 	return -1;
+}
+
+int
+resolve_field(const char *name)
+{
+	return field_of(name, strlen(name));
 }
 
 void
@@ -133,17 +195,46 @@ resolve_level_name(int l)
 	}
 }
 
+static void
+opts_init(struct rs_opts *o)
+{
+	o->v = o->inl;
+	o->n = 0;
+	o->cap = sizeof(o->inl) / sizeof(o->inl[0]);
+}
+
+static struct rs_dom *
+dom_new(struct resolve *r)
+{
+	struct rs_dom_chunk *c = r->chunks;
+	struct rs_dom *d;
+
+	if (c == NULL || c->used == DOMS_PER_CHUNK) {
+		c = xmalloc(sizeof(*c));
+		c->next = r->chunks;
+		c->used = 0;
+		r->chunks = c;
+	}
+	d = &c->d[c->used++];
+	memset(d, 0, sizeof(*d));
+	opts_init(&d->o);
+	return d;
+}
+
 static struct rs_cont *
 cont_new(struct resolve *r)
 {
 	struct rs_cont *c = xcalloc(1, sizeof(*c));
 
+	opts_init(&c->o);
 	strmap_init(&c->exact);
+	c->exact.borrow_keys = 1;	/* the stanzas' own names */
+	strmap_init(&c->rxnames);
+	c->rxnames.borrow_keys = 1;
+	strmap_init(&c->rxfirst);
 	if (r->nconts == r->capconts) {
 		r->capconts = r->capconts ? r->capconts * 2 : 16;
-		r->conts = realloc(r->conts, r->capconts * sizeof(*r->conts));
-		if (r->conts == NULL)
-			abort();
+		r->conts = xrealloc(r->conts, r->capconts * sizeof(*r->conts));
 	}
 	r->conts[r->nconts++] = c;
 	return c;
@@ -154,8 +245,11 @@ opts_fini(struct rs_opts *o)
 {
 	size_t i;
 
-	for (i = 0; i < ECTLS_NFIELDS; i++)
-		free(o->list[i]);
+	for (i = 0; i < o->n; i++)
+		if (fields[o->v[i].f].type == ECTLS_T_LIST)
+			free(o->v[i].u.list);
+	if (o->v != o->inl)
+		free(o->v);
 }
 
 static void
@@ -164,58 +258,176 @@ cont_free(struct rs_cont *c)
 	size_t i;
 
 	for (i = 0; i < c->ndoms; i++) {
-		free(c->doms[i]->name);
+		free(c->doms[i]->own);
 		pcre2_code_free(c->doms[i]->re);
 		opts_fini(&c->doms[i]->o);
-		free(c->doms[i]);
 	}
 	free(c->doms);
 	free(c->rxs);
 	opts_fini(&c->o);
 	strmap_fini(&c->exact);
+	strmap_fini(&c->rxnames);
+	strmap_fini(&c->rxfirst);
 	free(c->group);
 	free(c);
+}
+
+/*
+ * The value of a scalar option as the table stores it: 0 and *num or *str
+ * set, or -1 when it is not a valid value (sema reported it; the field is
+ * then taken from the next level down).
+ */
+static int
+parse_value(int f, const char *s, uint32_t *num, const char **str)
+{
+	int b;
+
+	switch (fields[f].type) {
+	case ECTLS_T_BOOL:
+		if (!opt_parse_bool(s, &b))
+			return -1;
+		*num = (uint32_t)b;
+		return 0;
+	case ECTLS_T_ENUM:
+		if (f == ECTLS_F_TLS) {
+			if (strcasecmp(s, "no") == 0)
+				*num = ECTLS_TLS_NO;
+			else if (strcasecmp(s, "ifavailable") == 0)
+				*num = ECTLS_TLS_IFAVAILABLE;
+			else if (strcasecmp(s, "required") == 0)
+				*num = ECTLS_TLS_REQUIRED;
+			else
+				return -1;
+		} else if (f == ECTLS_F_TLS_VERIFY) {
+			if (strcasecmp(s, "no") == 0)
+				*num = ECTLS_VERIFY_NO;
+			else if (strcasecmp(s, "ca") == 0)
+				*num = ECTLS_VERIFY_CA;
+			else if (strcasecmp(s, "host") == 0)
+				*num = ECTLS_VERIFY_HOST;
+			else if (strcasecmp(s, "optional") == 0)
+				*num = ECTLS_VERIFY_OPTIONAL;
+			else
+				return -1;
+		} else if (f == ECTLS_F_TLS_ENGINE) {
+			if (strcasecmp(s, "openssl") == 0)
+				*num = ECTLS_ENGINE_OPENSSL;
+			else if (strcasecmp(s, "gnutls") == 0)
+				*num = ECTLS_ENGINE_GNUTLS;
+			else
+				return -1;
+		}
+		return 0;
+	case ECTLS_T_UINT: {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+
+		if (*s == '\0' || *end != '\0' || v > UINT32_MAX)
+			return -1;
+		*num = (uint32_t)v;
+		return 0;
+	}
+	case ECTLS_T_STR:
+		/* "none" cancels an inherited certificate. */
+		if (f == ECTLS_F_TLS_CERTIFICATE && strcasecmp(s, "none") == 0)
+			*str = NULL;
+		else
+			*str = s;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The entry of field f in o, added when missing. */
+static struct rs_set *
+opts_slot(struct rs_opts *o, int f)
+{
+	struct rs_set *e;
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->v[i].f == f)
+			return &o->v[i];
+	if (o->n == o->cap) {
+		o->cap *= 2;
+		if (o->v == o->inl) {
+			o->v = xmalloc(o->cap * sizeof(*o->v));
+			memcpy(o->v, o->inl, sizeof(o->inl));
+		} else
+			o->v = xrealloc(o->v, o->cap * sizeof(*o->v));
+	}
+	e = &o->v[o->n++];
+	memset(e, 0, sizeof(*e));
+	e->f = (uint8_t)f;
+	return e;
 }
 
 static void
 opts_set(struct rs_opts *o, const struct ast_node *n)
 {
 	const struct ast_value *v;
+	struct rs_set *e;
 	int f;
 	size_t k;
 
-	if ((f = resolve_field(n->name)) < 0 || n->value == NULL)
+	if ((f = field_of(n->name, n->name_len)) < 0 || n->value == NULL)
 		return;
 	v = n->value;
 	if (fields[f].type == ECTLS_T_LIST) {
-		free(o->list[f]);
-		o->list[f] = NULL;
-		o->nlist[f] = 0;
+		/*
+		 * A list replaces the previous one; a value of another shape
+		 * empties it but leaves the previous node as the source.
+		 */
+		if (v->kind != AST_V_LIST && v->kind != AST_V_WORD &&
+		    v->kind != AST_V_STRING) {
+			for (k = 0; k < o->n; k++)
+				if (o->v[k].f == f) {
+					free(o->v[k].u.list);
+					o->v[k].u.list = NULL;
+					o->v[k].num = 0;
+				}
+			return;
+		}
+		e = opts_slot(o, f);
+		free(e->u.list);
+		e->u.list = NULL;
+		e->num = 0;
 		if (v->kind == AST_V_LIST) {
-			o->list[f] = xcalloc(v->len + 1, sizeof(char *));
+			e->u.list = xcalloc(v->len + 1, sizeof(char *));
 			for (v = v->u.items, k = 0; v != NULL; v = v->next)
 				if (v->kind == AST_V_WORD ||
 				    v->kind == AST_V_STRING)
-					o->list[f][k++] = v->u.str;
-			o->nlist[f] = k;
-		} else if (v->kind == AST_V_WORD || v->kind == AST_V_STRING) {
-			o->list[f] = xcalloc(2, sizeof(char *));
-			o->list[f][0] = v->u.str;
-			o->nlist[f] = 1;
-		} else
-			return;
-	} else if (v->kind != AST_V_WORD && v->kind != AST_V_STRING)
+					e->u.list[k++] = v->u.str;
+			e->num = (uint32_t)k;
+		} else {
+			e->u.list = xcalloc(2, sizeof(char *));
+			e->u.list[0] = v->u.str;
+			e->num = 1;
+		}
+		e->n = n;
+		e->valid = 1;
 		return;
-	o->f[f] = n;
+	}
+	if (v->kind != AST_V_WORD && v->kind != AST_V_STRING)
+		return;
+	e = opts_slot(o, f);
+	e->n = n;
+	e->u.str = NULL;
+	e->num = 0;
+	e->valid = parse_value(f, v->u.str, &e->num, &e->u.str) == 0;
 }
 
 static struct rs_dom *
-dom_get(struct rs_cont *c, const char *raw)
+dom_get(struct resolve *r, struct rs_cont *c, const char *raw)
 {
 	struct rs_dom *d;
 	char canon[1024];
+	const char *name = canon;
+	struct strmap *map;
+	void **slot;
 	PCRE2_SIZE off;
-	size_t n = strlen(raw);
+	size_t n = strlen(raw), i;
 	int ec, regex = sema_is_regex_domain(raw);
 
 	if (regex) {
@@ -223,32 +435,45 @@ dom_get(struct rs_cont *c, const char *raw)
 			n = sizeof(canon) + 1;
 		memcpy(canon, raw + 1, n - 2);
 		canon[n - 2] = '\0';
-	} else
-		resolve_canon_domain(canon, sizeof(canon), raw);
-	/* Repeated stanzas merge: the same regex text is the same stanza. */
-	{
-		char key[1100];
-
-		snprintf(key, sizeof(key), "%c%s", regex ? '/' : '=', canon);
-		if ((d = strmap_get(&c->exact, key)) != NULL)
-			return d;
-		d = xcalloc(1, sizeof(*d));
-		d->name = xstrdup(canon);
-		d->regex = regex;
-		if (regex)
-			d->re = pcre2_compile((PCRE2_SPTR)d->name,
-			    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &ec, &off,
-			    NULL);
-		strmap_add(&c->exact, key, d);
+	} else {
+		/* Most names are canonical already: borrow them. */
+		for (i = 0; i < n && i < sizeof(canon) - 1; i++)
+			if (isupper((unsigned char)raw[i]))
+				break;
+		if (i == n && !(n > 1 && raw[n - 1] == '.'))
+			name = raw;
+		else
+			resolve_canon_domain(canon, sizeof(canon), raw);
 	}
-	c->doms = realloc(c->doms, (c->ndoms + 1) * sizeof(*c->doms));
-	if (c->doms == NULL)
-		abort();
+	/*
+	 * Repeated stanzas merge: the same regex text is the same stanza.
+	 * The maps borrow their keys: the name kept in the stanza.
+	 */
+	map = regex ? &c->rxnames : &c->exact;
+	if (name == raw) {
+		slot = strmap_slot(map, name);
+		if (*slot != NULL)
+			return *slot;
+		*slot = d = dom_new(r);
+		d->name = raw;
+	} else {
+		if ((d = strmap_get(map, name)) != NULL)
+			return d;
+		d = dom_new(r);
+		d->name = d->own = xstrdup(name);
+		*strmap_slot(map, d->name) = d;
+	}
+	d->regex = regex;
+	if (regex)
+		d->re = pcre2_compile((PCRE2_SPTR)d->name,
+		    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &ec, &off, NULL);
+	if (c->ndoms == c->capdoms) {
+		c->capdoms = c->capdoms ? c->capdoms * 2 : 8;
+		c->doms = xrealloc(c->doms, c->capdoms * sizeof(*c->doms));
+	}
 	c->doms[c->ndoms++] = d;
 	if (regex) {
-		c->rxs = realloc(c->rxs, (c->nrxs + 1) * sizeof(*c->rxs));
-		if (c->rxs == NULL)
-			abort();
+		c->rxs = xrealloc(c->rxs, (c->nrxs + 1) * sizeof(*c->rxs));
 		c->rxs[c->nrxs++] = d;
 	}
 	return d;
@@ -273,15 +498,27 @@ add_binding(struct resolve *r, const char *name, struct rs_cont *c)
 		return;
 	if (r->nb == r->capb) {
 		r->capb = r->capb ? r->capb * 2 : 16;
-		r->b = realloc(r->b, r->capb * sizeof(*r->b));
-		if (r->b == NULL)
-			abort();
+		r->b = xrealloc(r->b, r->capb * sizeof(*r->b));
 	}
 	memset(&r->b[r->nb], 0, sizeof(r->b[r->nb]));
 	r->b[r->nb].name = xstrdup(name);
 	r->b[r->nb].c = c;
 	r->nb++;
 	strmap_add(&r->bidx, name, (void *)(uintptr_t)r->nb);
+}
+
+/* The scope statements in a body (included files too). */
+static size_t
+count_scopes(const struct ast_node *n)
+{
+	size_t k = 0;
+
+	for (; n != NULL; n = n->next)
+		if (n->kind == AST_SCOPE)
+			k++;
+		else if (n->kind == AST_FILE || n->kind == AST_INCLUDE)
+			k += count_scopes(n->children);
+	return k;
 }
 
 /*
@@ -314,21 +551,25 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 			sema_lower(kw, sizeof(kw), n->name);
 			if (strcmp(kw, "domain") == 0 && dc != NULL &&
 			    !in_domain) {
-				d = dom_get(dc, n->value->u.str);
+				d = dom_get(r, dc, n->value->u.str);
 				build(r, n->children, &d->o, NULL, group, 1);
 			} else if (strcmp(kw, "binding_group") == 0 &&
-			    dc == &r->global) {
+			    dc == r->global) {
 				c = named_cont(r, &r->groups, n->value->u.str);
+				strmap_reserve(&c->exact,
+				    count_scopes(n->children));
 				build(r, n->children, &c->o, c,
 				    n->value->u.str, 0);
 			} else if (strcmp(kw, "binding") == 0 &&
-			    (dc == &r->global || group != NULL) && !in_domain &&
+			    (dc == r->global || group != NULL) && !in_domain &&
 			    strcmp(n->value->u.str, "") != 0) {
 				c = named_cont(r, &r->bindings,
 				    n->value->u.str);
 				if (group != NULL && c->group == NULL)
 					c->group = xstrdup(group);
 				add_binding(r, n->value->u.str, c);
+				strmap_reserve(&c->exact,
+				    count_scopes(n->children));
 				build(r, n->children, &c->o, c, NULL, 0);
 			}
 			/* Other scopes hold no outbound policy. */
@@ -339,15 +580,86 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 	}
 }
 
-static int
-str_cmp(const void *a, const void *b)
+/* The first regex stanza of container c matching d, or NULL. */
+static const struct rs_dom *
+regex_for(const struct rs_cont *c, const char *d, pcre2_match_data *md)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t i;
+
+	if (c == NULL || d == NULL)
+		return NULL;
+	for (i = 0; i < c->nrxs; i++) {
+		if (c->rxs[i]->re == NULL)
+			continue;
+		if (pcre2_match(c->rxs[i]->re, (PCRE2_SPTR)d,
+		    PCRE2_ZERO_TERMINATED, 0, 0, md, NULL) >= 0)
+			return c->rxs[i];
+	}
+	return NULL;
 }
 
-/* Add c's domains to the binding's lists (exact ones deduplicated later). */
+/*
+ * regex_for() of a canonical name, remembered per container: a group's
+ * and the top level's regexes are tried once per name, not once per
+ * binding.
+ */
+static const struct rs_dom *
+regex_first(struct resolve *r, struct rs_cont *c, const char *name)
+{
+	const struct rs_dom *d;
+	uintptr_t v;
+
+	if (c == NULL || c->nrxs == 0)
+		return NULL;
+	if ((v = (uintptr_t)strmap_get(&c->rxfirst, name)) != 0)
+		return v == 1 ? NULL : (const struct rs_dom *)(v - 1);
+	d = regex_for(c, name, r->md);
+	/* Pointers are aligned: d + 1 is never 1 or 0. */
+	strmap_add(&c->rxfirst, name, (void *)(d != NULL ?
+	    (uintptr_t)d + 1 : (uintptr_t)1));
+	return d;
+}
+
+/* A domain of one level while the binding's entries are collected. */
+struct pending {
+	const struct rs_dom	*dom;
+	int			 slot;
+};
+
+static int
+pending_cmp(const struct pending *a, const struct pending *b)
+{
+	int c = strcmp(a->dom->name, b->dom->name);
+
+	return c != 0 ? c : a->slot - b->slot;
+}
+
+/*
+ * Stable merge sort that finds sorted runs in linear time (configurations
+ * often list their domains in order).
+ */
 static void
-collect(struct rs_binding *b, const struct rs_cont *c, int slot)
+pending_sort(struct pending *v, size_t n, struct pending *tmp)
+{
+	size_t h = n / 2, i, j, k;
+
+	if (n < 2)
+		return;
+	pending_sort(v, h, tmp);
+	pending_sort(v + h, n - h, tmp);
+	if (pending_cmp(&v[h - 1], &v[h]) <= 0)
+		return;
+	memcpy(tmp, v, h * sizeof(*v));
+	for (i = 0, j = h, k = 0; i < h && j < n;)
+		v[k++] = pending_cmp(&v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
+	while (i < h)
+		v[k++] = tmp[i++];
+}
+
+/* Add c's domains to the binding's lists. */
+static void
+collect(struct rs_binding *b, const struct rs_cont *c, int slot,
+    struct pending **pv, size_t *np, size_t *cap)
 {
 	size_t i;
 
@@ -357,29 +669,59 @@ collect(struct rs_binding *b, const struct rs_cont *c, int slot)
 		if (c->doms[i]->regex) {
 			if (c->doms[i]->re == NULL)
 				continue;	/* sema reported it */
-			b->rx[slot] = realloc(b->rx[slot],
+			b->rx[slot] = xrealloc(b->rx[slot],
 			    (b->nrx[slot] + 1) * sizeof(*b->rx[slot]));
-			if (b->rx[slot] == NULL)
-				abort();
 			b->rx[slot][b->nrx[slot]++] = c->doms[i];
 			continue;
 		}
 		if (c->doms[i]->name[0] == '\0')
 			continue;	/* matches no recipient */
-		b->domains = realloc(b->domains,
-		    (b->ndomains + 1) * sizeof(*b->domains));
-		if (b->domains == NULL)
-			abort();
-		b->domains[b->ndomains++] = c->doms[i]->name;
+		if (*np == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*pv = xrealloc(*pv, *cap * sizeof(**pv));
+		}
+		(*pv)[*np].dom = c->doms[i];
+		(*pv)[(*np)++].slot = slot;
 	}
 }
 
-static struct rs_cont *
-group_of(const struct resolve *r, const struct rs_cont *b)
+/*
+ * The binding's exact domains, sorted and merged across the levels, each
+ * with its exact and first-matching regex stanza per level.
+ */
+static void
+make_pairs(struct resolve *r, struct rs_binding *b)
 {
-	if (b == NULL || b->group == NULL)
-		return NULL;
-	return strmap_get(&r->groups, b->group);
+	struct rs_cont *c[3] = { b->c, b->g, r->global };
+	struct pending *pv = NULL, *tmp;
+	struct rs_pair *p;
+	size_t np = 0, cap = 0, i;
+	int l;
+
+	for (l = 0; l < 3; l++)
+		collect(b, c[l], l, &pv, &np, &cap);
+	if (np == 0)
+		return;
+	tmp = xmalloc((np / 2 + 1) * sizeof(*tmp));
+	pending_sort(pv, np, tmp);
+	free(tmp);
+	b->pairs = xcalloc(np, sizeof(*b->pairs));
+	for (i = 0; i < np; i++) {
+		if (b->npairs == 0 || strcmp(b->pairs[b->npairs - 1].name,
+		    pv[i].dom->name) != 0) {
+			p = &b->pairs[b->npairs++];
+			p->name = pv[i].dom->name;
+		}
+		b->pairs[b->npairs - 1].ex[pv[i].slot] = pv[i].dom;
+	}
+	free(pv);
+	if (b->nrx[0] + b->nrx[1] + b->nrx[2] == 0)
+		return;
+	b->pairrx = xcalloc(b->npairs, sizeof(*b->pairrx));
+	for (i = 0; i < b->npairs; i++)
+		for (l = 0; l < 3; l++)
+			b->pairrx[i][l] = regex_first(r, c[l],
+			    b->pairs[i].name);
 }
 
 /* Append "(?=[\s\S]*?(?:P))" or its negation to a growing string. */
@@ -388,9 +730,7 @@ cat_assert(char **buf, size_t *len, const char *pat, int neg)
 {
 	size_t n = strlen(pat) + 24;
 
-	*buf = realloc(*buf, *len + n + 1);
-	if (*buf == NULL)
-		abort();
+	*buf = xrealloc(*buf, *len + n + 1);
 	*len += (size_t)snprintf(*buf + *len, n + 1, "(?%c[\\s\\S]*?(?:%s))",
 	    neg ? '!' : '=', pat);
 }
@@ -449,30 +789,29 @@ resolve_new(const struct ast_node *root)
 {
 	struct resolve *r = xcalloc(1, sizeof(*r));
 	struct rs_binding *b;
-	size_t i, j, k;
+	size_t i;
 
-	strmap_init(&r->global.exact);
 	strmap_init(&r->groups);
 	strmap_init(&r->bindings);
 	strmap_init(&r->bidx);
-	if (root != NULL)
-		build(r, root->kind == AST_FILE ? root->children : root,
-		    &r->global.o, &r->global, NULL, 0);
+	if ((r->md = pcre2_match_data_create(1, NULL)) == NULL) {
+		fputs("ectls: fatal error: out of memory\n", stderr);
+		exit(2);
+	}
+	tblw_policy_init(&r->defaults);
+	r->global = cont_new(r);
+	if (root != NULL) {
+		root = root->kind == AST_FILE ? root->children : root;
+		strmap_reserve(&r->global->exact, count_scopes(root));
+		build(r, root, &r->global->o, r->global, NULL, 0);
+	}
 	add_binding(r, "default", strmap_get(&r->bindings, "default"));
 	for (i = 0; i < r->nb; i++) {
 		b = &r->b[i];
-		collect(b, b->c, 0);
-		collect(b, group_of(r, b->c), 1);
-		collect(b, &r->global, 2);
+		if (b->c != NULL && b->c->group != NULL)
+			b->g = strmap_get(&r->groups, b->c->group);
+		make_pairs(r, b);
 		make_combos(b);
-		if (b->ndomains > 1)
-			qsort(b->domains, b->ndomains, sizeof(*b->domains),
-			    str_cmp);
-		for (j = k = 0; j < b->ndomains; j++)
-			if (k == 0 || strcmp(b->domains[k - 1],
-			    b->domains[j]) != 0)
-				b->domains[k++] = b->domains[j];
-		b->ndomains = k;
 	}
 	return r;
 }
@@ -480,13 +819,15 @@ resolve_new(const struct ast_node *root)
 void
 resolve_free(struct resolve *r)
 {
+	struct rs_dom_chunk *chunk;
 	size_t i, j;
 
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->nb; i++) {
 		free(r->b[i].name);
-		free(r->b[i].domains);
+		free(r->b[i].pairs);
+		free(r->b[i].pairrx);
 		for (j = 0; j < 3; j++)
 			free(r->b[i].rx[j]);
 		for (j = 0; j < r->b[i].ncombos; j++)
@@ -497,24 +838,14 @@ resolve_free(struct resolve *r)
 	for (i = 0; i < r->nconts; i++)
 		cont_free(r->conts[i]);
 	free(r->conts);
+	while ((chunk = r->chunks) != NULL) {
+		r->chunks = chunk->next;
+		free(chunk);
+	}
 	strmap_fini(&r->groups);
 	strmap_fini(&r->bindings);
 	strmap_fini(&r->bidx);
-	{
-		/* The global container is embedded, not in conts[]. */
-		struct rs_cont *g = &r->global;
-
-		for (i = 0; i < g->ndoms; i++) {
-			free(g->doms[i]->name);
-			pcre2_code_free(g->doms[i]->re);
-			opts_fini(&g->doms[i]->o);
-			free(g->doms[i]);
-		}
-		free(g->doms);
-		free(g->rxs);
-		opts_fini(&g->o);
-		strmap_fini(&g->exact);
-	}
+	pcre2_match_data_free(r->md);
 	free(r);
 }
 
@@ -533,13 +864,13 @@ resolve_binding(const struct resolve *r, size_t i)
 size_t
 resolve_ndomains(const struct resolve *r, size_t b)
 {
-	return b < r->nb ? r->b[b].ndomains : 0;
+	return b < r->nb ? r->b[b].npairs : 0;
 }
 
 const char *
 resolve_domain(const struct resolve *r, size_t b, size_t i)
 {
-	return b < r->nb && i < r->b[b].ndomains ? r->b[b].domains[i] : NULL;
+	return b < r->nb && i < r->b[b].npairs ? r->b[b].pairs[i].name : NULL;
 }
 
 size_t
@@ -562,121 +893,124 @@ resolve_regex(const struct resolve *r, size_t b, size_t i, int *level)
 static const struct rs_dom *
 exact_for(const struct rs_cont *c, const char *d)
 {
-	char key[1100];
-
 	if (c == NULL || d == NULL)
 		return NULL;
-	snprintf(key, sizeof(key), "=%s", d);
-	return strmap_get(&c->exact, key);
-}
-
-/* The first regex stanza of container c matching d, or NULL. */
-static const struct rs_dom *
-regex_for(const struct rs_cont *c, const char *d)
-{
-	pcre2_match_data *md;
-	size_t i;
-	int rc;
-
-	if (c == NULL || d == NULL)
-		return NULL;
-	for (i = 0; i < c->nrxs; i++) {
-		if (c->rxs[i]->re == NULL)
-			continue;
-		md = pcre2_match_data_create_from_pattern(c->rxs[i]->re, NULL);
-		if (md == NULL)
-			abort();
-		rc = pcre2_match(c->rxs[i]->re, (PCRE2_SPTR)d,
-		    PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
-		pcre2_match_data_free(md);
-		if (rc >= 0)
-			return c->rxs[i];
-	}
-	return NULL;
+	return strmap_get(&c->exact, d);
 }
 
 /* Set every field the layer has and that is still unset. */
 static void
-apply(struct tblw_policy *p, struct resolve_src *src, int *done,
+apply(struct tblw_policy *p, struct resolve_src *src, uint64_t *done,
     const struct rs_opts *o, int level)
 {
-	const struct ast_node *n;
-	const char *s;
-	int f, b;
+	const struct rs_set *e, *end;
+	struct tblw_field *t;
 
-	if (o == NULL)
-		return;
-	for (f = 0; f < ECTLS_NFIELDS; f++) {
-		if (done[f] || (n = o->f[f]) == NULL)
+	for (e = o->v, end = o->v + o->n; e < end; e++) {
+		if ((*done >> e->f & 1) || !e->valid)
 			continue;
-		s = n->value->u.str;
-		switch (fields[f].type) {
-		case ECTLS_T_BOOL:
-			if (!opt_parse_bool(s, &b))
-				continue;
-			p->f[f].num = (uint32_t)b;
-			break;
-		case ECTLS_T_ENUM:
-			if (f == ECTLS_F_TLS) {
-				if (strcasecmp(s, "no") == 0)
-					p->f[f].num = ECTLS_TLS_NO;
-				else if (strcasecmp(s, "ifavailable") == 0)
-					p->f[f].num = ECTLS_TLS_IFAVAILABLE;
-				else if (strcasecmp(s, "required") == 0)
-					p->f[f].num = ECTLS_TLS_REQUIRED;
-				else
-					continue;
-			} else if (f == ECTLS_F_TLS_VERIFY) {
-				if (strcasecmp(s, "no") == 0)
-					p->f[f].num = ECTLS_VERIFY_NO;
-				else if (strcasecmp(s, "ca") == 0)
-					p->f[f].num = ECTLS_VERIFY_CA;
-				else if (strcasecmp(s, "host") == 0)
-					p->f[f].num = ECTLS_VERIFY_HOST;
-				else if (strcasecmp(s, "optional") == 0)
-					p->f[f].num = ECTLS_VERIFY_OPTIONAL;
-				else
-					continue;
-			} else if (f == ECTLS_F_TLS_ENGINE) {
-				if (strcasecmp(s, "openssl") == 0)
-					p->f[f].num = ECTLS_ENGINE_OPENSSL;
-				else if (strcasecmp(s, "gnutls") == 0)
-					p->f[f].num = ECTLS_ENGINE_GNUTLS;
-				else
-					continue;
-			}
-			break;
-		case ECTLS_T_UINT: {
-			char *end;
-			unsigned long v = strtoul(s, &end, 10);
-
-			if (*s == '\0' || *end != '\0' || v > UINT32_MAX)
-				continue;
-			p->f[f].num = (uint32_t)v;
-			break;
-		}
+		t = &p->f[e->f];
+		switch (fields[e->f].type) {
 		case ECTLS_T_STR:
-			/* "none" cancels an inherited certificate. */
-			if (f == ECTLS_F_TLS_CERTIFICATE &&
-			    strcasecmp(s, "none") == 0)
-				p->f[f].str = NULL;
-			else
-				p->f[f].str = s;
+			t->str = e->u.str;
 			break;
 		case ECTLS_T_LIST:
-			p->f[f].list = o->list[f];
-			p->f[f].nlist = o->nlist[f];
+			t->list = e->u.list;
+			t->nlist = e->num;
+			break;
+		default:
+			t->num = e->num;
 			break;
 		}
-		p->f[f].file = n->loc.file != NULL ? n->loc.file->path : NULL;
-		p->f[f].line = n->loc.line;
-		p->f[f].level = level;
-		done[f] = 1;
+		t->file = e->n->loc.file != NULL ? e->n->loc.file->path : NULL;
+		t->line = e->n->loc.line;
+		t->level = level;
+		*done |= (uint64_t)1 << e->f;
 		if (src != NULL) {
-			src->node[f] = n;
-			src->level[f] = level;
+			src->node[e->f] = e->n;
+			src->level[e->f] = level;
 		}
 	}
+}
+
+/*
+ * The chain for a binding and the stanzas of each level (exact, regex;
+ * NULL where none applies), for the fields in the set `want`.
+ */
+static void
+flatten(const struct resolve *r, const struct rs_binding *rb,
+    const struct rs_dom *const ex[3], const struct rs_dom *const rx[3],
+    uint64_t want, struct tblw_policy *p, struct resolve_src *src)
+{
+	static const int lv[3] = { ECTLS_LVL_BD, ECTLS_LVL_GD, ECTLS_LVL_D };
+	const struct rs_cont *b = rb != NULL ? rb->c : NULL;
+	const struct rs_cont *g = rb != NULL ? rb->g : NULL;
+	uint64_t done = ~want;	/* the others count as set */
+	int l, f;
+
+	want &= RESOLVE_ALL_FIELDS;
+	if (want == RESOLVE_ALL_FIELDS) {
+		*p = r->defaults;
+		if (src != NULL)
+			memset(src, 0, sizeof(*src));
+	} else {
+		p->protocols = r->defaults.protocols;
+		for (f = 0; f < ECTLS_NFIELDS; f++) {
+			if (!(want >> f & 1))
+				continue;
+			p->f[f] = r->defaults.f[f];
+			if (src != NULL) {
+				src->node[f] = NULL;
+				src->level[f] = 0;
+			}
+		}
+	}
+	/* Within a level the exact stanza comes before the regex one. */
+	for (l = 0; l < 3; l++) {
+		if (l == 2) {
+			if (b != NULL)
+				apply(p, src, &done, &b->o, ECTLS_LVL_B);
+			if (g != NULL)
+				apply(p, src, &done, &g->o, ECTLS_LVL_G);
+		}
+		if (ex[l] != NULL)
+			apply(p, src, &done, &ex[l]->o, lv[l]);
+		if (rx[l] != NULL)
+			apply(p, src, &done, &rx[l]->o, lv[l]);
+	}
+	apply(p, src, &done, &r->global->o, ECTLS_LVL_GLOBAL);
+}
+
+void
+resolve_entry(const struct resolve *r, size_t b, enum resolve_kind kind,
+    size_t i, struct tblw_policy *p, struct resolve_src *src)
+{
+	resolve_entry_fields(r, b, kind, i, RESOLVE_ALL_FIELDS, p, src);
+}
+
+void
+resolve_entry_fields(const struct resolve *r, size_t b,
+    enum resolve_kind kind, size_t i, uint64_t want, struct tblw_policy *p,
+    struct resolve_src *src)
+{
+	static const struct rs_dom *const none[3] = { NULL };
+	const struct rs_binding *rb = b < r->nb ? &r->b[b] : NULL;
+	const struct rs_dom *rx[3] = { NULL };
+	const struct combo *c;
+	int l;
+
+	if (rb != NULL && kind == RESOLVE_DOMAIN && i < rb->npairs) {
+		flatten(r, rb, rb->pairs[i].ex, rb->pairrx != NULL ?
+		    rb->pairrx[i] : none, want, p, src);
+		return;
+	}
+	if (rb != NULL && kind == RESOLVE_REGEX && i < rb->ncombos) {
+		c = &rb->combos[i];
+		for (l = 0; l < 3; l++)
+			if (c->idx[l] >= 0)
+				rx[l] = rb->rx[l][c->idx[l]];
+	}
+	flatten(r, rb, none, rx, want, p, src);
 }
 
 void
@@ -685,48 +1019,40 @@ resolve_policy(const struct resolve *r, const char *binding,
     struct resolve_src *src)
 {
 	const struct rs_binding *rb = NULL;
-	const struct rs_cont *b = NULL, *g;
-	/* Per level (B::, G::, global): the exact and the regex stanza. */
-	const struct rs_dom *ex[3] = { NULL }, *rx[3] = { NULL };
-	const struct combo *c;
+	const struct rs_cont *c[3];
+	const struct rs_dom *ex[3] = { NULL };
+	const struct rs_dom *rx[3] = { NULL };
+	pcre2_match_data *md;
 	char canon[1024];
-	int done[ECTLS_NFIELDS] = { 0 }, l;
-	size_t i;
+	uintptr_t i;
+	int l;
 
-	tblw_policy_init(p);
-	if (src != NULL)
-		memset(src, 0, sizeof(*src));
 	/* An unknown binding is "default" (always present). */
 	if ((i = (uintptr_t)strmap_get(&r->bidx, binding)) == 0)
 		i = (uintptr_t)strmap_get(&r->bidx, "default");
 	if (i != 0)
 		rb = &r->b[i - 1];
-	b = rb != NULL ? rb->c : NULL;
-	g = group_of(r, b);
 	if (regex >= 0 && rb != NULL && (size_t)regex < rb->ncombos) {
-		c = &rb->combos[regex];
-		for (l = 0; l < 3; l++)
-			if (c->idx[l] >= 0)
-				rx[l] = rb->rx[l][c->idx[l]];
-	} else if (domain != NULL) {
-		resolve_canon_domain(canon, sizeof(canon), domain);
-		ex[0] = exact_for(b, canon);
-		ex[1] = exact_for(g, canon);
-		ex[2] = exact_for(&r->global, canon);
-		rx[0] = regex_for(b, canon);
-		rx[1] = regex_for(g, canon);
-		rx[2] = regex_for(&r->global, canon);
+		resolve_entry(r, (size_t)(rb - r->b), RESOLVE_REGEX,
+		    (size_t)regex, p, src);
+		return;
 	}
-	/* Within a level the exact stanza comes before the regex one. */
-	apply(p, src, done, ex[0] != NULL ? &ex[0]->o : NULL, ECTLS_LVL_BD);
-	apply(p, src, done, rx[0] != NULL ? &rx[0]->o : NULL, ECTLS_LVL_BD);
-	apply(p, src, done, ex[1] != NULL ? &ex[1]->o : NULL, ECTLS_LVL_GD);
-	apply(p, src, done, rx[1] != NULL ? &rx[1]->o : NULL, ECTLS_LVL_GD);
-	apply(p, src, done, b != NULL ? &b->o : NULL, ECTLS_LVL_B);
-	apply(p, src, done, g != NULL ? &g->o : NULL, ECTLS_LVL_G);
-	apply(p, src, done, ex[2] != NULL ? &ex[2]->o : NULL, ECTLS_LVL_D);
-	apply(p, src, done, rx[2] != NULL ? &rx[2]->o : NULL, ECTLS_LVL_D);
-	apply(p, src, done, &r->global.o, ECTLS_LVL_GLOBAL);
+	if (domain != NULL) {
+		c[0] = rb != NULL ? rb->c : NULL;
+		c[1] = rb != NULL ? rb->g : NULL;
+		c[2] = r->global;
+		resolve_canon_domain(canon, sizeof(canon), domain);
+		if ((md = pcre2_match_data_create(1, NULL)) == NULL) {
+			fputs("ectls: fatal error: out of memory\n", stderr);
+			exit(2);
+		}
+		for (l = 0; l < 3; l++) {
+			ex[l] = exact_for(c[l], canon);
+			rx[l] = regex_for(c[l], canon, md);
+		}
+		pcre2_match_data_free(md);
+	}
+	flatten(r, rb, ex, rx, RESOLVE_ALL_FIELDS, p, src);
 }
 
 void

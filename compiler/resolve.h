@@ -16,6 +16,7 @@
 #define ECTLS_RESOLVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ast.h"
 #include "diag.h"
@@ -76,6 +77,33 @@ struct resolve_src {
 void		 resolve_policy(const struct resolve *, const char *binding,
 		    const char *domain, int regex, struct tblw_policy *,
 		    struct resolve_src *);
+
+/*
+ * The same for an entry of binding number b, without any name lookup:
+ * RESOLVE_OWN, the binding's own record (i ignored); RESOLVE_DOMAIN, its
+ * exact domain i (resolve_domain()); RESOLVE_REGEX, its regex entry i
+ * (resolve_regex()).  An index out of range gives the binding's record.
+ */
+enum resolve_kind {
+	RESOLVE_OWN,
+	RESOLVE_DOMAIN,
+	RESOLVE_REGEX
+};
+
+void		 resolve_entry(const struct resolve *, size_t b,
+		    enum resolve_kind, size_t i, struct tblw_policy *,
+		    struct resolve_src *);
+
+/*
+ * resolve_entry() for the fields in the set `fields` only (bit 1 << field;
+ * RESOLVE_ALL_FIELDS: every one): the other fields of *p and *src are left
+ * as they were.  For callers that need a few fields of many entries.
+ */
+#define RESOLVE_ALL_FIELDS	((UINT64_C(1) << ECTLS_NFIELDS) - 1)
+
+void		 resolve_entry_fields(const struct resolve *, size_t b,
+		    enum resolve_kind, size_t i, uint64_t fields,
+		    struct tblw_policy *, struct resolve_src *);
 
 /* Which regex stanzas regex entry i of binding b stands for, for notes. */
 void		 resolve_regex_desc(const struct resolve *, size_t b, size_t i,

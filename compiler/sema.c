@@ -19,11 +19,49 @@
 
 #define NAME_MAX_LEN	256
 
+/*
+ * One scope path ("/binding:b/domain:example.com", domain names folded):
+ * repeated stanzas of the same path share it, so an option set in two of
+ * them is a duplicate.  Children are found by their last path segment in
+ * the parent's map; each path keeps the options set in it (few, scanned).
+ */
+struct sema_scope {
+	struct strmap		*kids;	/* "kw:name" -> struct sema_scope */
+	struct sema_opt {
+		const struct opt_spec	*var;	/* first variant of the name */
+		const struct ast_node	*n;	/* where it was first set */
+	}			*opts, inl[2];
+	size_t			 nopts, capopts;
+};
+
+#define SCOPES_PER_CHUNK	1024
+
+struct scope_chunk {
+	struct scope_chunk	*next;
+	size_t			 used;
+	struct sema_scope	 s[SCOPES_PER_CHUNK];
+};
+
+/*
+ * The schema's answer for an option name in a scope, looked up once per
+ * (scope, name): a configuration repeats a few names many times.  `clean`
+ * holds the single values already checked without a finding.
+ */
+struct opt_lookup {
+	const struct opt_spec	*var;	/* first variant of the name */
+	size_t			 nv;
+	const struct opt_spec	*spec;	/* the variant valid in the scope */
+	struct strmap		 clean;
+};
+
 struct sema {
 	const struct schema	*s;
 	struct diag		*d;
 	size_t			 errors;
-	struct strmap		 seen;		/* scope path + option -> node */
+	size_t			 filed;		/* findings, even if dropped */
+	struct strmap		 lookups;	/* "scope\x1fname" -> lookup */
+	struct scope_chunk	*chunks;	/* every struct sema_scope */
+	struct sema_scope	*cur;		/* the current scope path */
 	struct strmap		 bindings;	/* binding -> struct binding_rec */
 	struct strmap		 described;	/* scopes with described options */
 	char			*path;		/* current scope path */
@@ -67,6 +105,7 @@ err(struct sema *m, const char *id, const struct loc *l, const char *fmt, ...)
 	it = diag_vadd(m->d, DIAG_ERROR, id, l, fmt, ap);
 	va_end(ap);
 	m->errors++;
+	m->filed++;
 	return it;
 }
 
@@ -83,6 +122,7 @@ warn(struct sema *m, const char *id, const struct loc *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	it = diag_vadd(m->d, DIAG_WARNING, id, l, fmt, ap);
 	va_end(ap);
+	m->filed++;
 	return it;
 }
 
@@ -301,7 +341,167 @@ path_pop(struct sema *m, size_t old)
 	m->path[old] = '\0';
 }
 
+static struct sema_scope *
+scope_new(struct sema *m)
+{
+	struct scope_chunk *c = m->chunks;
+	struct sema_scope *sc;
+
+	if (c == NULL || c->used == SCOPES_PER_CHUNK) {
+		c = xmalloc(sizeof(*c));
+		c->next = m->chunks;
+		c->used = 0;
+		m->chunks = c;
+	}
+	sc = &c->s[c->used++];
+	memset(sc, 0, sizeof(*sc));
+	sc->opts = sc->inl;
+	sc->capopts = sizeof(sc->inl) / sizeof(sc->inl[0]);
+	return sc;
+}
+
+/* The scope statements in a body (included files too). */
+static size_t
+count_scopes(const struct ast_node *n)
+{
+	size_t k = 0;
+
+	for (; n != NULL; n = n->next)
+		if (n->kind == AST_SCOPE)
+			k++;
+		else if (n->kind == AST_FILE || n->kind == AST_INCLUDE)
+			k += count_scopes(n->children);
+	return k;
+}
+
+/* Size sc's map of children for the scopes of a body it is entering. */
+static void
+scope_expect(struct sema_scope *sc, const struct ast_node *body)
+{
+	size_t k = count_scopes(body);
+
+	if (k < 2)
+		return;
+	if (sc->kids == NULL) {
+		sc->kids = xmalloc(sizeof(*sc->kids));
+		strmap_init(sc->kids);
+	}
+	strmap_reserve(sc->kids, k);
+}
+
+/* The child of parent whose last path segment is seg. */
+static struct sema_scope *
+scope_child(struct sema *m, struct sema_scope *parent, const char *seg)
+{
+	void **slot;
+
+	if (parent->kids == NULL) {
+		parent->kids = xmalloc(sizeof(*parent->kids));
+		strmap_init(parent->kids);
+	}
+	slot = strmap_slot(parent->kids, seg);
+	if (*slot == NULL)
+		*slot = scope_new(m);
+	return *slot;
+}
+
+static void
+scopes_free(struct sema *m)
+{
+	struct scope_chunk *c, *next;
+	struct sema_scope *sc;
+	size_t i;
+
+	for (c = m->chunks; c != NULL; c = next) {
+		next = c->next;
+		for (i = 0; i < c->used; i++) {
+			sc = &c->s[i];
+			if (sc->kids != NULL) {
+				strmap_fini(sc->kids);
+				free(sc->kids);
+			}
+			if (sc->opts != sc->inl)
+				free(sc->opts);
+		}
+		free(c);
+	}
+	m->chunks = NULL;
+}
+
+/*
+ * Remember that option var is set by n in the current scope path; the
+ * node that set it first when it was set before.
+ */
+static const struct ast_node *
+scope_set(struct sema *m, const struct opt_spec *var,
+    const struct ast_node *n)
+{
+	struct sema_scope *sc = m->cur;
+	size_t i;
+
+	for (i = 0; i < sc->nopts; i++)
+		if (sc->opts[i].var == var)
+			return sc->opts[i].n;
+	if (sc->nopts == sc->capopts) {
+		sc->capopts *= 2;
+		if (sc->opts == sc->inl) {
+			sc->opts = xmalloc(sc->capopts * sizeof(*sc->opts));
+			memcpy(sc->opts, sc->inl, sizeof(sc->inl));
+		} else
+			sc->opts = xrealloc(sc->opts,
+			    sc->capopts * sizeof(*sc->opts));
+	}
+	sc->opts[sc->nopts].var = var;
+	sc->opts[sc->nopts++].n = n;
+	return NULL;
+}
+
 /* ---- options ---- */
+
+static struct opt_lookup *
+opt_lookup(struct sema *m, const char *lname, const char *scope)
+{
+	struct opt_lookup *ol;
+	char key[2 * NAME_MAX_LEN + 2];
+	size_t ls = strlen(scope), ln = strlen(lname);
+
+	if (ls + ln + 2 > sizeof(key))
+		return NULL;
+	memcpy(key, scope, ls);
+	key[ls] = '\x1f';
+	memcpy(key + ls + 1, lname, ln + 1);
+	if ((ol = strmap_get(&m->lookups, key)) != NULL)
+		return ol;
+	ol = xcalloc(1, sizeof(*ol));
+	ol->var = schema_option_variants(m->s, lname, &ol->nv);
+	if (ol->nv != 0)
+		ol->spec = schema_option_in(m->s, lname, scope);
+	strmap_init(&ol->clean);
+	strmap_add(&m->lookups, key, ol);
+	return ol;
+}
+
+/*
+ * check_value() of a single value, remembered when it files nothing: the
+ * same value of the same option can only pass again.
+ */
+static void
+check_value_once(struct sema *m, const struct ast_node *n,
+    struct opt_lookup *ol)
+{
+	const struct ast_value *v = n->value;
+	size_t filed = m->filed;
+	int single;
+
+	single = v != NULL && ol != NULL && (v->kind == AST_V_WORD ||
+	    v->kind == AST_V_STRING) && ol->spec->type != OPT_T_LIST &&
+	    ol->spec->type != OPT_T_DICT;
+	if (single && strmap_get(&ol->clean, v->u.str) != NULL)
+		return;
+	check_value(m, n, ol->spec);
+	if (single && m->filed == filed)
+		strmap_add(&ol->clean, v->u.str, (void *)1);
+}
 
 static void
 check_option(struct sema *m, const struct ast_node *n, const char *scope)
@@ -310,12 +510,17 @@ check_option(struct sema *m, const struct ast_node *n, const char *scope)
 	const struct scope_spec *sc;
 	const struct ast_node *prev;
 	struct diag_item *it;
+	struct opt_lookup *ol;
 	const char *sug, *allowed[64];
-	char lname[NAME_MAX_LEN], list[512], key[1024];
+	char lname[NAME_MAX_LEN], list[512];
 	size_t nv, i, j, na = 0;
 
 	sema_lower(lname, sizeof(lname), n->name);
-	var = schema_option_variants(m->s, lname, &nv);
+	if ((ol = opt_lookup(m, lname, scope)) != NULL) {
+		var = ol->var;
+		nv = ol->nv;
+	} else
+		var = schema_option_variants(m->s, lname, &nv);
 	if (nv == 0) {
 		if ((sc = schema_scope(m->s, lname)) != NULL) {
 			if (n->value != NULL && n->value->kind == AST_V_LIST &&
@@ -341,7 +546,8 @@ check_option(struct sema *m, const struct ast_node *n, const char *scope)
 			    sug);
 		return;
 	}
-	if ((spec = schema_option_in(m->s, lname, scope)) == NULL) {
+	if ((spec = ol != NULL ? ol->spec :
+	    schema_option_in(m->s, lname, scope)) == NULL) {
 		for (i = 0; i < nv; i++)
 			for (j = 0; j < var[i].nscopes && na < 64; j++)
 				allowed[na++] = var[i].scopes[j];
@@ -364,12 +570,14 @@ check_option(struct sema *m, const struct ast_node *n, const char *scope)
 			warn(m, "deprecated-option", &n->loc,
 			    "option \"%s\" is deprecated", n->name);
 	}
-	check_value(m, n, spec);
+	if (ol != NULL)
+		check_value_once(m, n, ol);
+	else
+		check_value(m, n, spec);
 	if (spec->flags & OPT_F_REPEATABLE)
 		return;
-	snprintf(key, sizeof(key), "%s\x1f%s", m->path, spec->name);
-	if ((prev = strmap_add(&m->seen, key, (void *)n)) != NULL &&
-	    prev != n) {
+	/* Every variant of a name starts at var. */
+	if ((prev = scope_set(m, var, n)) != NULL && prev != n) {
 		it = warn(m, "duplicate-option", &n->loc,
 		    "option \"%s\" is set again in the same scope; the last "
 		    "value wins", n->name);
@@ -473,6 +681,7 @@ check_scope(struct sema *m, const struct ast_node *n, const char *parent,
 	struct diag_item *it;
 	const char *sug;
 	char lname[NAME_MAX_LEN], list[512];
+	struct sema_scope *up;
 	size_t saved;
 
 	sema_lower(lname, sizeof(lname), n->name);
@@ -535,7 +744,11 @@ check_scope(struct sema *m, const struct ast_node *n, const char *parent,
 		}
 	}
 	saved = path_push(m, lname, n->value);
+	up = m->cur;
+	m->cur = scope_child(m, up, m->path + saved + 1);
+	scope_expect(m->cur, n->children);
 	walk(m, n->children, lname, group, unchecked);
+	m->cur = up;
 	path_pop(m, saved);
 }
 
@@ -573,7 +786,8 @@ sema_check(const struct ast_node *root, const struct schema *s,
 	memset(&m, 0, sizeof(m));
 	m.s = s;
 	m.d = d;
-	strmap_init(&m.seen);
+	m.cur = scope_new(&m);
+	strmap_init(&m.lookups);
 	strmap_init(&m.bindings);
 	strmap_init(&m.described);
 	/* Module stanzas whose inner options the schema describes. */
@@ -588,12 +802,24 @@ sema_check(const struct ast_node *root, const struct schema *s,
 	m.pathcap = 256;
 	m.path = xmalloc(m.pathcap);
 	m.path[0] = '\0';
-	if (root != NULL)
+	if (root != NULL) {
+		scope_expect(m.cur, root->kind == AST_FILE ? root->children :
+		    root);
 		walk(&m, root->kind == AST_FILE ? root->children : root,
 		    "global", NULL, 0);
+	}
 	free(m.path);
 	free(m.recs);
-	strmap_fini(&m.seen);
+	scopes_free(&m);
+	for (i = 0; i < m.lookups.cap; i++) {
+		struct opt_lookup *ol = m.lookups.slots[i].val;
+
+		if (m.lookups.slots[i].key == NULL)
+			continue;
+		strmap_fini(&ol->clean);
+		free(ol);
+	}
+	strmap_fini(&m.lookups);
 	strmap_fini(&m.bindings);
 	strmap_fini(&m.described);
 	return m.errors;
