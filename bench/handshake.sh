@@ -50,23 +50,8 @@ command -v postfix >/dev/null 2>&1 || die "postfix is not installed (scripts/ins
 [ -x "$HSBENCH" ] && [ -x "$DELIVER" ] && [ -x "$ECTLS" ] ||
     die "build handshake_bench, ectls and ectls-deliver first"
 
-sh "$TOP/tests/deliver/pki.sh" "$DIR/pki" >/dev/null 2>&1 || die "PKI"
-chmod 600 "$DIR/pki/client.key"
-read -r PT PP < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
-
-mkdir -p "$SINK"
-sh "$PF" start "$SINK" "$DIR/pki" "$PT" "$PP" bench.test >"$DIR/sink.log" 2>&1 ||
-    { cat "$DIR/sink.log" >&2; die "sink Postfix did not start"; }
-echo '/^/ DISCARD bench sink' >"$SINK/discard"
-postconf -c "$SINK" -e "header_checks = regexp:$SINK/discard" \
-    "smtpd_tls_loglevel = 0" "default_process_limit = 200" "in_flow_delay = 0"
-postfix -c "$SINK" reload >/dev/null 2>&1
-sleep 1
-sink_count() { grep -c 'discard: header' "$SINK/maillog" 2>/dev/null; }
+. "$TOP/bench/lib.sh"
+sink_start
 
 echo "postfix $(postconf -h mail_version), $(openssl version | cut -d' ' -f1-2), gnutls $(gnutls-cli --version 2>/dev/null | head -1 | awk '{print $NF}')"
 echo

@@ -11,21 +11,9 @@ DIR=${BENCH_DIR:-build/bench}
 mkdir -p "$DIR"
 E=$(cd "$(dirname "$ECTLS")" && pwd)/$(basename "$ECTLS")
 top=$(pwd)
+. "$top/bench/lib.sh"
 cd "$DIR"
 
-best() {	# best of 3 CPU seconds (user + sys) of a command
-	local b= t
-	for _ in 1 2 3; do
-		# CPU time (user + sys): wall time depends on other load.
-		/usr/bin/time -o time.out -f '%U %S' "$@" >/dev/null 2>&1 || true
-		t=$(tail -1 time.out | awk '{ printf "%.2f", $1 + $2 }')
-		echo "$t" >time.out
-		t=$(tail -1 time.out)
-		t=${t%% *}
-		if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN{exit !(a<b)}'; then b=$t; fi
-	done
-	echo "$b"
-}
 
 echo "== lint: 1,000 bindings with their own certificate, key and CA, 100 domains each"
 # Every binding's material is distinct (no content cache can help): four

@@ -56,26 +56,9 @@ die() { echo "bench-spool: $*" >&2; exit 1; }
 command -v postfix >/dev/null 2>&1 || die "postfix is not installed (scripts/install-deps)"
 [ -x "$DELIVER" ] && [ -x "$ECTLS" ] || die "build ectls and ectls-deliver first"
 
-sh "$TOP/tests/deliver/pki.sh" "$DIR/pki" >/dev/null 2>&1 || die "PKI"
-chmod 600 "$DIR/pki/client.key"
-read -r PT PP < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
-
+. "$TOP/bench/lib.sh"
 # ---- the sink -------------------------------------------------------------
-mkdir -p "$SINK"
-sh "$PF" start "$SINK" "$DIR/pki" "$PT" "$PP" bench.test >"$DIR/sink.log" 2>&1 ||
-    { cat "$DIR/sink.log" >&2; die "sink Postfix did not start"; }
-echo '/^/ DISCARD bench sink' >"$SINK/discard"
-postconf -c "$SINK" -e "header_checks = regexp:$SINK/discard" \
-    "smtpd_tls_ask_ccert = no" "smtpd_tls_loglevel = 0" \
-    "default_process_limit = 200" "in_flow_delay = 0"
-postfix -c "$SINK" reload >/dev/null 2>&1
-sleep 1
-# sink_count : messages the sink has discarded so far
-sink_count() { grep -c 'discard: header' "$SINK/maillog" 2>/dev/null; }
+sink_start "smtpd_tls_ask_ccert = no"
 # wait_sink WANT : until the sink has discarded WANT messages (300 s)
 wait_sink() {
 	local i

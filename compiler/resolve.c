@@ -507,20 +507,6 @@ add_binding(struct resolve *r, const char *name, struct rs_cont *c)
 	strmap_add(&r->bidx, name, (void *)(uintptr_t)r->nb);
 }
 
-/* The scope statements in a body (included files too). */
-static size_t
-count_scopes(const struct ast_node *n)
-{
-	size_t k = 0;
-
-	for (; n != NULL; n = n->next)
-		if (n->kind == AST_SCOPE)
-			k++;
-		else if (n->kind == AST_FILE || n->kind == AST_INCLUDE)
-			k += count_scopes(n->children);
-	return k;
-}
-
 /*
  * Walk statements.  `opts` receives options; `dc` is the container whose
  * domain stanzas are being collected; `group` the enclosing group name.
@@ -557,7 +543,7 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 			    dc == r->global) {
 				c = named_cont(r, &r->groups, n->value->u.str);
 				strmap_reserve(&c->exact,
-				    count_scopes(n->children));
+				    ast_count_scopes(n->children));
 				build(r, n->children, &c->o, c,
 				    n->value->u.str, 0);
 			} else if (strcmp(kw, "binding") == 0 &&
@@ -569,7 +555,7 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 					c->group = xstrdup(group);
 				add_binding(r, n->value->u.str, c);
 				strmap_reserve(&c->exact,
-				    count_scopes(n->children));
+				    ast_count_scopes(n->children));
 				build(r, n->children, &c->o, c, NULL, 0);
 			}
 			/* Other scopes hold no outbound policy. */
@@ -802,7 +788,7 @@ resolve_new(const struct ast_node *root)
 	r->global = cont_new(r);
 	if (root != NULL) {
 		root = root->kind == AST_FILE ? root->children : root;
-		strmap_reserve(&r->global->exact, count_scopes(root));
+		strmap_reserve(&r->global->exact, ast_count_scopes(root));
 		build(r, root, &r->global->o, r->global, NULL, 0);
 	}
 	add_binding(r, "default", strmap_get(&r->bindings, "default"));

@@ -360,25 +360,11 @@ scope_new(struct sema *m)
 	return sc;
 }
 
-/* The scope statements in a body (included files too). */
-static size_t
-count_scopes(const struct ast_node *n)
-{
-	size_t k = 0;
-
-	for (; n != NULL; n = n->next)
-		if (n->kind == AST_SCOPE)
-			k++;
-		else if (n->kind == AST_FILE || n->kind == AST_INCLUDE)
-			k += count_scopes(n->children);
-	return k;
-}
-
 /* Size sc's map of children for the scopes of a body it is entering. */
 static void
 scope_expect(struct sema_scope *sc, const struct ast_node *body)
 {
-	size_t k = count_scopes(body);
+	size_t k = ast_count_scopes(body);
 
 	if (k < 2)
 		return;
