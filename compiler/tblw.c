@@ -1147,6 +1147,38 @@ out:
 }
 
 /*
+ * The filter (tbl_format.h, FILTER): TBL_FILTER_BITS bits per key in
+ * whole 64-byte lines, each key's bits set in its word.  nm holds the
+ * binding hashes under ph->seed (the last, successful, peel).
+ */
+static int
+build_filter(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
+    uint32_t n, const struct wnames *nm, struct wbuf *filt, uint32_t *fwords)
+{
+	uint64_t nw = ((uint64_t)n * TBL_FILTER_BITS + 511) / 512 * 8, h[2];
+	uint64_t m, cur;
+	uint32_t e, at;
+
+	if (nw == 0)
+		nw = 8;
+	if (nw > TBL_FILTER_MAXW)
+		return werr(w, "policy table: too many keys for the filter");
+	if (wb_grow(filt, (size_t)nw * 8) != 0)
+		return nomem(w);
+	memset(filt->p, 0, (size_t)nw * 8);
+	filt->len = (size_t)nw * 8;
+	for (e = 0; e < n; e++) {
+		tbl_hash_key(nm->hash[keys[e].bind], kbuf + keys[e].off,
+		    keys[e].dlen, h);
+		m = tbl_filter(h, (uint32_t)nw, &at);
+		cur = tbl_le64(filt->p + (size_t)at * 8);
+		tbl_put64(filt->p + (size_t)at * 8, cur | m);
+	}
+	*fwords = (uint32_t)nw;
+	return 0;
+}
+
+/*
  * The policy reference at file offset at: turn the policy index stored
  * there into the distance back to the record, in 4-byte units.
  */
@@ -1163,7 +1195,8 @@ put_ref(uint8_t *f, uint64_t at, uint64_t poloff)
 
 static int
 assemble(struct tblw *w, struct build *b, const struct phash *ph,
-    const struct wbuf *g, const struct wbuf *recs, const struct wbuf *keyx,
+    const struct wbuf *g, const struct wbuf *filt, uint32_t fwords,
+    const struct wbuf *recs, const struct wbuf *keyx,
     uint32_t nkeys, uint32_t nbind, uint32_t bhcap, uint32_t defbind,
     uint8_t **out, size_t *outlen)
 {
@@ -1173,7 +1206,8 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 		[TBL_S_BINDINGS] = &b->binds, [TBL_S_REGEX] = &b->regex,
 		[TBL_S_FILES] = &b->files, [TBL_S_LOGFMT] = &b->logfmt,
 		[TBL_S_BLOCKCRC] = NULL,
-		[TBL_S_G] = g, [TBL_S_RECORDS] = recs, [TBL_S_KEYX] = keyx,
+		[TBL_S_G] = g, [TBL_S_FILTER] = filt, [TBL_S_RECORDS] = recs,
+		[TBL_S_KEYX] = keyx,
 	};
 	uint64_t off[TBL_NSEC], sz[TBL_NSEC], pos = TBL_HEADER_SIZE, nb, i;
 	uint64_t blk = (uint64_t)1 << TBL_BLOCK_SHIFT, end, s, at;
@@ -1196,15 +1230,17 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 	off[TBL_S_BLOCKCRC] = pos;
 	for (nb = 0;; nb++) {
 		uint64_t g0 = align(pos + 4 * nb, 64);
-		uint64_t fsz = align(align(g0 + sz[TBL_S_G], 64) +
-		    sz[TBL_S_RECORDS], 8) + sz[TBL_S_KEYX];
+		uint64_t fsz = align(align(align(g0 + sz[TBL_S_G], 64) +
+		    sz[TBL_S_FILTER], 64) + sz[TBL_S_RECORDS], 8) +
+		    sz[TBL_S_KEYX];
 
 		if ((fsz - g0 + blk - 1) / blk == nb)
 			break;
 	}
 	sz[TBL_S_BLOCKCRC] = 4 * nb;
 	off[TBL_S_G] = align(pos + 4 * nb, 64);
-	off[TBL_S_RECORDS] = align(off[TBL_S_G] + sz[TBL_S_G], 64);
+	off[TBL_S_FILTER] = align(off[TBL_S_G] + sz[TBL_S_G], 64);
+	off[TBL_S_RECORDS] = align(off[TBL_S_FILTER] + sz[TBL_S_FILTER], 64);
 	off[TBL_S_KEYX] = align(off[TBL_S_RECORDS] + sz[TBL_S_RECORDS], 8);
 	end = off[TBL_S_KEYX] + sz[TBL_S_KEYX];
 	if (end > SIZE_MAX || off[TBL_S_G] > UINT32_MAX)
@@ -1232,6 +1268,7 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 	tbl_put32(f + TBL_H_DEFBIND, defbind);
 	memcpy(f + TBL_H_DESC, TBL_DESCRIPTION, sizeof(TBL_DESCRIPTION) - 1);
 	tbl_put32(f + TBL_H_BHCAP, bhcap);
+	tbl_put32(f + TBL_H_FWORDS, fwords);
 	for (k = 0; k < TBL_NSEC; k++) {
 		tbl_put64(f + TBL_H_DIR + 16 * k, off[k]);
 		tbl_put64(f + TBL_H_DIR + 16 * k + 8, sz[k]);
@@ -1285,14 +1322,14 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	struct build b;
 	struct sortctx sc;
 	struct phash ph;
-	struct wbuf kbuf, g, recs, keyx;
+	struct wbuf kbuf, g, filt, recs, keyx;
 	struct went *tmp = NULL, *e;
 	struct wkey *keys = NULL;
 	uint32_t *ids = NULL, *rank = NULL, *rxcnt = NULL, *rxstart = NULL;
 	uint32_t *rxord = NULL, *hasdef = NULL, *slots = NULL, *bstr = NULL;
 	struct wnames nm;
 	uint32_t nb = w->binds.n, i, j, pidx, sid, defbind = 0, nkeys = 0;
-	uint32_t bhcap, s;
+	uint32_t bhcap, s, fwords = 0;
 	uint8_t ent[TBL_BIND_SIZE];
 	const uint8_t *bname;
 	uint64_t hh;
@@ -1303,6 +1340,7 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	memset(&ph, 0, sizeof(ph));
 	memset(&kbuf, 0, sizeof(kbuf));
 	memset(&g, 0, sizeof(g));
+	memset(&filt, 0, sizeof(filt));
 	memset(&recs, 0, sizeof(recs));
 	memset(&keyx, 0, sizeof(keyx));
 	memset(&nm, 0, sizeof(nm));
@@ -1507,8 +1545,9 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 		if (wb_u32(&b.binds, slots[s]) != 0)
 			goto oom;
 	if (build_index(w, kbuf.p, keys, nkeys, &ph, &g, &recs, &keyx) != 0 ||
-	    assemble(w, &b, &ph, &g, &recs, &keyx, nkeys, nb, bhcap, defbind,
-	    out, outlen) != 0)
+	    build_filter(w, kbuf.p, keys, nkeys, &nm, &filt, &fwords) != 0 ||
+	    assemble(w, &b, &ph, &g, &filt, fwords, &recs, &keyx, nkeys, nb,
+	    bhcap, defbind, out, outlen) != 0)
 		goto restore;
 	rc = 0;
 	goto restore;
@@ -1523,6 +1562,7 @@ out:
 	build_free(&b);
 	free(kbuf.p);
 	free(g.p);
+	free(filt.p);
 	free(recs.p);
 	free(keyx.p);
 	free(ids);

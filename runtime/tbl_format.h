@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * tbl_format.h -- the ectls policy table format, version 2, byte by byte.
+ * tbl_format.h -- the ectls policy table format, version 3, byte by byte.
  * Shared by the writer (compiler/tblw.c) and the reader (runtime/tblr.c);
  * ectls-table(5) is written from this comment.
  *
@@ -10,22 +10,24 @@
  *
  * FILE LAYOUT
  *
- *   [0, 320)            header
+ *   [0, 384)            header
  *   STRINGS LISTS PROV POLICIES BINDINGS REGEX FILES LOGFMT BLOCKCRC
  *                       metadata: covered by header_crc
- *   G  RECORDS  KEYX    the index region, starting at the G offset
+ *   G  FILTER  RECORDS  KEYX
+ *                       the index region, starting at the G offset
  *                       (a multiple of 64); covered by BLOCKCRC
  *
  * Sections appear in the order of enum tbl_sec, each starting at a multiple
- * of 8 (G and RECORDS: of 64) and not before the end of the previous one;
- * the gaps are zero bytes.  KEYX ends at the end of the file.  Metadata
- * grows with the number of distinct policies and bindings, not with the
- * number of keys; open reads all of it and none of the index region.
+ * of 8 (G, FILTER and RECORDS: of 64) and not before the end of the
+ * previous one; the gaps are zero bytes.  KEYX ends at the end of the
+ * file.  Metadata grows with the number of distinct policies and bindings,
+ * not with the number of keys; open reads all of it and none of the index
+ * region.
  *
- * HEADER (320 bytes)
+ * HEADER (384 bytes)
  *   0   8  magic "ECTLSTB\0"
- *   8   4  format version (TBL_VERSION = 2)
- *   12  4  header size (320)
+ *   8   4  format version (TBL_VERSION = 3)
+ *   12  4  header size (384)
  *   16  8  file size in bytes
  *   24  4  header_crc: CRC32C (Castagnoli, reflected, init and final xor
  *          0xffffffff) of bytes [0, G offset) with these 4 bytes taken as 0
@@ -44,9 +46,11 @@
  *   76  4  index of binding "default" in BINDINGS
  *   80  16 description, NUL padded ("ectls policy")
  *   96  4  bhcap: slots of the binding hash (a power of two > nbindings)
- *   100 28 zero
- *   128 12 x 16: section directory, one (u64 offset, u64 size) per section
+ *   100 4  fwords: 64-bit words of FILTER (1 .. 2^28)
+ *   104 24 zero
+ *   128 13 x 16: section directory, one (u64 offset, u64 size) per section
  *          in enum tbl_sec order
+ *   336 48 zero
  *
  * STRINGS: NUL-terminated strings back to back.  Byte 0 is NUL (stroff 0 is
  *   the empty string / "none") and the last byte is NUL, so any stroff below
@@ -119,6 +123,13 @@
  *   8   32 bytes: the fingerprint of the key at each position (0 if none)
  *   40  24 zero
  *
+ * FILTER: fwords u64 words, a Bloom filter of the exact keys blocked by
+ *   word: each key sets TBL_FILTER_K bits (possibly coinciding) of one
+ *   word (see LOOKUP); the writer sizes it at TBL_FILTER_BITS bits per key,
+ *   rounded up to whole 64-byte lines (at least one).  A key not in the
+ *   table usually finds a bit clear and is decided by this one word, a
+ *   single cache line of a section about 1/30 the size of G and RECORDS.
+ *
  * RECORDS: 3r slots of 32 bytes, one per vertex: the key record of the key
  *   that vertex v holds is slot v (so a lookup can fetch the three
  *   candidate slots at the same time as the G lines); a vertex that holds
@@ -137,8 +148,11 @@
  *   the key hash (a wyhash-style 64-bit multiply-mix, see below) of the
  *   domain bytes with bit 0x20 set in each as they are read (so the query
  *   needs no case-folded copy), seeded with the binding name's hash; a
- *   trailing dot is simply not part of dlen.  A hit compares the slot's
- *   domain and the name of its binding entry with the query, so a hit
+ *   trailing dot is simply not part of dlen.  First the filter: word
+ *   w = hi32(h1) * fwords >> 32 must have every bit 1 << ((lo32(h0) >>
+ *   6j) & 63), j = 0..TBL_FILTER_K-1, set, else the key is absent (a
+ *   miss).  Then the hypergraph; a hit compares the slot's domain and
+ *   the name of its binding entry with the query, so a hit
  *   never probes the binding hash; a miss does, for the binding's entry
  *   (an unknown binding is "default", then looked up the same way).
  *   v0 = lo32(h0) * r >> 32,  v1 = r + (hi32(h0) * r >> 32),
@@ -147,9 +161,11 @@
  *   or a fingerprint other than fp is a miss; otherwise the binding name
  *   and domain of slot v are compared with the query's.  The three G
  *   lines and the three candidate slots are fetched together, so a hit
- *   waits for about one memory access and a miss usually touches only the
- *   (small) G lines.  A miss tries the binding's regex run, then returns the
- *   binding's own record.  The writer builds g by peeling the
+ *   waits for about one memory access after the filter word (the branch
+ *   on the filter is predicted, so the CPU fetches them meanwhile), and
+ *   most misses touch only the filter word.  A miss tries the binding's
+ *   regex run, then returns the binding's own record.  The writer builds
+ *   g by peeling the
  *   3-hypergraph (BDZ, as NetBSD cdbw), trying seeds 0, 1, 2... in turn
  *   (growing r every 16 failures), so output is reproducible.
  *
@@ -164,8 +180,8 @@
 
 #define TBL_MAGIC		"ECTLSTB\0"
 #define TBL_MAGIC_LEN		8
-#define TBL_VERSION		2u
-#define TBL_HEADER_SIZE		320u
+#define TBL_VERSION		3u
+#define TBL_HEADER_SIZE		384u
 #define TBL_DESCRIPTION		"ectls policy"
 #define TBL_BLOCK_SHIFT		16u
 #define TBL_POLICY_SIZE		144u
@@ -190,6 +206,9 @@
 #define TBL_BIND_SEED		0x62696e64u	/* "bind" */
 #define TBL_V_REL		0x80u
 #define TBL_BH_TAG(h0)		((uint32_t)((h0) >> 48) << 16)
+#define TBL_FILTER_BITS		10u	/* filter bits per key */
+#define TBL_FILTER_K		3u	/* bits set per key */
+#define TBL_FILTER_MAXW		(1u << 28)
 
 /* Header offsets. */
 #define TBL_H_MAGIC		0
@@ -212,6 +231,7 @@
 #define TBL_H_DEFBIND		76
 #define TBL_H_DESC		80
 #define TBL_H_BHCAP		96
+#define TBL_H_FWORDS		100
 #define TBL_H_DIR		128
 
 enum tbl_sec {
@@ -225,10 +245,14 @@ enum tbl_sec {
 	TBL_S_LOGFMT,
 	TBL_S_BLOCKCRC,
 	TBL_S_G,
+	TBL_S_FILTER,
 	TBL_S_RECORDS,
 	TBL_S_KEYX,
 	TBL_NSEC
 };
+
+_Static_assert(TBL_H_DIR + 16 * TBL_NSEC <= TBL_HEADER_SIZE,
+    "the section directory fits in the header");
 
 /* Policy record offsets. */
 #define TBL_P_PROTO		(4u * 30u)
@@ -343,23 +367,42 @@ tbl_fold8(uint8_t c)
 }
 
 /*
- * The key hash: two 64-bit words from bytes and a 64-bit seed, after
- * wyhash (final v4): 16 bytes per multiply, the last 1..16 bytes read as
- * two overlapping words.  Bytes are read little-endian so the result does
- * not depend on the host.  With fold, every byte is hashed with bit 0x20
- * set, so ASCII upper and lower case hash alike without a copy (other
- * bytes may then collide, which only costs a compare: the stored key is
- * always compared exactly).  Never reads outside [key, key + len).
+ * The key hash: two 64-bit words from bytes and a mixed 64-bit seed s
+ * (tbl_hash() mixes a plain seed first; tbl_hash_key() passes the binding
+ * name's hash, already a multiply output), after wyhash (final v4): 16
+ * bytes per multiply, the last 1..16 bytes read as two overlapping words.
+ * Keys of 8 to 32 bytes (most domain names) are read as four overlapping
+ * words, at 0, q, len - 8 - q and len - 8 with q = 8 if len >= 16 else 0,
+ * and mixed by two independent multiplies: no loop and no branch on the
+ * length.  The two output words are two independent multiplies of the
+ * final state.  Bytes are read little-endian so the result does not depend
+ * on the host.  With fold, every byte is hashed with bit 0x20 set, so
+ * ASCII upper and lower case hash alike without a copy (other bytes may
+ * then collide, which only costs a compare: the stored key is always
+ * compared exactly).  Never reads outside [key, key + len).
  */
 static inline __attribute__((always_inline)) void
-tbl_hash_ex(const void *key, size_t len, uint64_t seed, int fold,
+tbl_hash_ex(const void *key, size_t len, uint64_t s, int fold,
     uint64_t out[2])
 {
 	const uint8_t *p = key;
-	uint64_t s = TBL_K0 ^ tbl_mum(seed ^ TBL_K0, TBL_K1), a, b;
+	uint64_t a, b, c, d;
+	uint64_t cs = fold ? TBL_CASE64 : 0;
 	size_t i = len, q;
 	__extension__ unsigned __int128 r;
 
+	if (len - 8 <= 24) {
+		q = (size_t)(len >= 16) << 3;
+		a = tbl_le64(p) | cs;
+		b = tbl_le64(p + q) | cs;
+		c = tbl_le64(p + len - 8 - q) | cs;
+		d = tbl_le64(p + len - 8) | cs;
+		a = tbl_mum(a ^ TBL_K1, b ^ s);
+		b = tbl_mum(c ^ TBL_K2, d ^ s);
+		out[0] = tbl_mum(a ^ TBL_K0 ^ len, b ^ TBL_K1);
+		out[1] = tbl_mum(a ^ TBL_K3, b ^ TBL_K2 ^ len);
+		return;
+	}
 	if (i <= 16) {
 		if (i >= 4) {
 			q = (i >> 3) << 2;
@@ -403,37 +446,39 @@ tbl_hash_ex(const void *key, size_t len, uint64_t seed, int fold,
 	a = (uint64_t)r;
 	b = (uint64_t)(r >> 64);
 	out[0] = tbl_mum(a ^ TBL_K0 ^ len, b ^ TBL_K1);
-	out[1] = tbl_mum(out[0] ^ TBL_K2, TBL_K3 ^ seed);
+	out[1] = tbl_mum(a ^ TBL_K3, b ^ TBL_K2 ^ len);
 }
 
 /* The hash of bytes (the binding hash in BINDINGS). */
 static inline __attribute__((always_inline)) void
 tbl_hash(const void *key, size_t len, uint64_t seed, uint64_t out[2])
 {
-	tbl_hash_ex(key, len, seed, 0, out);
+	tbl_hash_ex(key, len, TBL_K0 ^ tbl_mum(seed ^ TBL_K0, TBL_K1), 0, out);
 }
 
 /*
  * The hash of a binding name under the table's seed: for up to 16 bytes
- * one multiply over the two words the key hash would read (see
- * tbl_hash_ex), else tbl_hash()'s first word.
+ * one multiply over two words (8 to 16 bytes: the 64-bit words at 0 and
+ * len - 8; 4 to 7: the 32-bit words at 0 and len - 4; fewer: three
+ * bytes), else
+ * tbl_hash()'s first word.
  */
 static inline __attribute__((always_inline)) uint64_t
 tbl_hash_name(const void *name, size_t len, uint32_t seed)
 {
 	const uint8_t *p = name;
 	uint64_t a, b, h[2];
-	size_t q;
 
 	if (len > 16) {
 		tbl_hash(name, len, (uint64_t)TBL_BIND_SEED << 32 | seed, h);
 		return h[0];
 	}
-	if (len >= 4) {
-		q = (len >> 3) << 2;
-		a = (uint64_t)tbl_le32(p) << 32 | tbl_le32(p + q);
-		b = (uint64_t)tbl_le32(p + len - 4) << 32 |
-		    tbl_le32(p + len - 4 - q);
+	if (len >= 8) {
+		a = tbl_le64(p);
+		b = tbl_le64(p + len - 8);
+	} else if (len >= 4) {
+		a = tbl_le32(p);
+		b = tbl_le32(p + len - 4);
 	} else if (len > 0) {
 		a = (uint64_t)p[0] << 16 | (uint64_t)p[len >> 1] << 8 |
 		    p[len - 1];
@@ -446,7 +491,10 @@ tbl_hash_name(const void *name, size_t len, uint32_t seed)
 
 /*
  * The key hash of (binding, domain), case folded (see LOOKUP); hname is
- * tbl_hash_name() of the binding under the table's seed.
+ * tbl_hash_name() of the binding under the table's seed, itself the
+ * output of a multiply-mix, so it is used as the mixed seed directly.
+ * The two output words come from two independent multiplies of the same
+ * state, so a lookup waits for three multiplies after the binding's.
  */
 static inline __attribute__((always_inline)) void
 tbl_hash_key(uint64_t hname, const void *dom, size_t dlen, uint64_t out[2])
@@ -462,6 +510,23 @@ tbl_vertices(const uint64_t h[2], uint32_t r, uint32_t v[3], uint8_t *fp)
 	v[1] = r + (uint32_t)(((h[0] >> 32) * r) >> 32);
 	v[2] = 2 * r + (uint32_t)(((uint64_t)(uint32_t)h[1] * r) >> 32);
 	*fp = (uint8_t)(h[1] >> 56);
+}
+
+/*
+ * The filter word of a key hash (its index, below fwords) and the bits the
+ * key sets in it (see LOOKUP).
+ */
+static inline uint64_t
+tbl_filter(const uint64_t h[2], uint32_t fwords, uint32_t *w)
+{
+	uint32_t x = (uint32_t)h[0];
+	uint64_t m;
+
+	*w = (uint32_t)(((h[1] >> 32) * fwords) >> 32);
+	m = (uint64_t)1 << (x & 63);
+	m |= (uint64_t)1 << ((x >> 6) & 63);
+	m |= (uint64_t)1 << ((x >> 12) & 63);
+	return m;
 }
 
 /* Number of set bits (no popcnt instruction assumed). */

@@ -6,12 +6,12 @@
  * and validates every policy, provenance, binding, regex, file and
  * log-format record (their number depends on the configuration's distinct
  * policies and bindings, not on the number of keys).  The index region
- * (G, RECORDS, KEYX) is checksummed per block and each block is verified
- * the first time anything reads from it; a failure is sticky: every later
- * lookup on the table fails with the same error.  Every offset read from
- * the file is checked against its section before it is used, so a file
- * that passes its checksums but was crafted still cannot make the reader
- * touch memory outside the mapping.
+ * (G, FILTER, RECORDS, KEYX) is checksummed per block and each block is
+ * verified the first time anything reads from it; a failure is sticky:
+ * every later lookup on the table fails with the same error.  Every offset
+ * read from the file is checked against its section before it is used, so
+ * a file that passes its checksums but was crafted still cannot make the
+ * reader touch memory outside the mapping.
  *
  * A `const struct ectls_policy *` is a pointer to an 8-byte policy
  * reference inside the mapping (tbl_format.h): the accessors find the
@@ -58,10 +58,12 @@ struct ectls_table {
 	uint64_t		 nblocks;
 	uint32_t		 shift, seed, r, nkeys, nbind, npol, nprov;
 	uint32_t		 nregex, nfiles, nlogfmt, nwords, bhcap;
+	uint32_t		 fwords;	/* FILTER words */
 	uint32_t		 defbind;	/* index of "default" */
 	uint64_t		 defhash;	/* its tbl_hash_name() */
 	uint32_t		 nlines;	/* G lines */
 	const uint8_t		*g;		/* G section */
+	const uint8_t		*filt;		/* FILTER section */
 	const uint8_t		*recs;		/* RECORDS section */
 	const char		*schema;
 	struct tblr_mut		*mut;
@@ -449,7 +451,10 @@ bytes_eq(const uint8_t *s, const uint8_t *q, uint32_t n)
 	uint64_t x = 0;
 	uint32_t i;
 
-	if (n >= 8) {
+	if (n - 8 <= 8)
+		x = (tbl_le64(q) ^ tbl_le64(s)) |
+		    (tbl_le64(q + n - 8) ^ tbl_le64(s + n - 8));
+	else if (n >= 8) {
 		for (i = 0; i + 8 < n; i += 8)
 			x |= tbl_le64(q + i) ^ tbl_le64(s + i);
 		x |= tbl_le64(q + n - 8) ^ tbl_le64(s + n - 8);
@@ -470,9 +475,27 @@ static inline __attribute__((always_inline)) int
 dom_eq(const uint8_t *s, const uint8_t *q, uint32_t n)
 {
 	uint64_t x = 0;
-	uint32_t i;
+	uint32_t i, o;
 
-	if (n >= 8) {
+	if (n - 8 <= 24) {
+		/*
+		 * Four overlapping words, as the key hash reads them; compared
+		 * as they are first (queries are mostly lower case already),
+		 * and folded only if that fails.
+		 */
+		o = (uint32_t)(n >= 16) << 3;
+		x = (tbl_le64(q) ^ tbl_le64(s)) |
+		    (tbl_le64(q + o) ^ tbl_le64(s + o)) |
+		    (tbl_le64(q + n - 8 - o) ^ tbl_le64(s + n - 8 - o)) |
+		    (tbl_le64(q + n - 8) ^ tbl_le64(s + n - 8));
+		if (__builtin_expect(x == 0, 1))
+			return 1;
+		x = (tbl_fold64(tbl_le64(q)) ^ tbl_le64(s)) |
+		    (tbl_fold64(tbl_le64(q + o)) ^ tbl_le64(s + o)) |
+		    (tbl_fold64(tbl_le64(q + n - 8 - o)) ^
+		    tbl_le64(s + n - 8 - o)) |
+		    (tbl_fold64(tbl_le64(q + n - 8)) ^ tbl_le64(s + n - 8));
+	} else if (n >= 8) {
 		for (i = 0; i + 8 < n; i += 8)
 			x |= tbl_fold64(tbl_le64(q + i)) ^ tbl_le64(s + i);
 		x |= tbl_fold64(tbl_le64(q + n - 8)) ^ tbl_le64(s + n - 8);
@@ -498,33 +521,49 @@ find_impl(const struct ectls_table *t, uint64_t hname, const uint8_t *bname,
     uint32_t blen, const uint8_t *dom, uint32_t dlen, const uint8_t **ref,
     uint32_t *slotp, int lazy)
 {
-	const uint8_t *line[3], *p, *x, *be;
-	uint64_t h[2], loff, foff;
-	uint32_t v[3], pos[3], slot;
+	const uint8_t *line[3], *p, *be;
+	uint64_t h[2], loff, foff, fm, xoff, lmask;
+	uint32_t v[3], slot, fw;
 	unsigned g[3], sel;
 	uint8_t fp;
 	int rc = 0, i;
 
 	tbl_hash_key(hname, dom, dlen, h);
+	/*
+	 * The filter word first: most absent keys stop here, having read
+	 * one line of a small section (the G lines and slots, asked for only
+	 * past this test, are then never touched).
+	 */
+	fm = tbl_filter(h, t->fwords, &fw);
+	if (lazy && (rc = need(t, t->secoff[TBL_S_FILTER] + 8 * (uint64_t)fw,
+	    8)) != 0)
+		return rc;
+	if ((tbl_le64(t->filt + 8 * (uint64_t)fw) & fm) != fm)
+		return 0;
 	tbl_vertices(h, t->r, v, &fp);
-	for (i = 0; i < 3; i++) {
-		loff = (uint64_t)(v[i] / TBL_G_PER_LINE) * TBL_G_LINE;
-		pos[i] = v[i] % TBL_G_PER_LINE;
-		if (lazy && (rc = need(t, t->secoff[TBL_S_G] + loff,
-		    TBL_G_LINE)) != 0)
+	/* Unrolled by hand: three G lines, each g[v] a shift of one word. */
+	for (i = 0; lazy && i < 3; i++) {
+		loff = (uint64_t)(v[i] >> 5) << 6;
+		if ((rc = need(t, t->secoff[TBL_S_G] + loff, TBL_G_LINE)) != 0)
 			return rc;
-		line[i] = t->g + loff;
-		g[i] = tbl_g(line[i], pos[i]);
 	}
+	line[0] = t->g + ((uint64_t)(v[0] >> 5) << 6);
+	line[1] = t->g + ((uint64_t)(v[1] >> 5) << 6);
+	line[2] = t->g + ((uint64_t)(v[2] >> 5) << 6);
+	g[0] = (unsigned)(tbl_le64(line[0]) >> 2 * (v[0] & 31)) & 3;
+	g[1] = (unsigned)(tbl_le64(line[1]) >> 2 * (v[1] & 31)) & 3;
+	g[2] = (unsigned)(tbl_le64(line[2]) >> 2 * (v[2] & 31)) & 3;
 	/*
 	 * The candidate slots load while the G lines are read (asked for
 	 * after the G lines, so a miss, decided by G alone, is not kept
 	 * waiting behind them).
 	 */
-	for (i = 0; i < 3; i++)
-		__builtin_prefetch(t->recs + (uint64_t)v[i] * TBL_REC_SIZE);
-	sel = (g[0] + g[1] + g[2]) % 3;
-	if (g[sel] == 3 || line[sel][TBL_G_FP + pos[sel]] != fp)
+	__builtin_prefetch(t->recs + (uint64_t)v[0] * TBL_REC_SIZE);
+	__builtin_prefetch(t->recs + (uint64_t)v[1] * TBL_REC_SIZE);
+	__builtin_prefetch(t->recs + (uint64_t)v[2] * TBL_REC_SIZE);
+	/* (g0 + g1 + g2) mod 3 from a table of 2-bit entries for 0..9. */
+	sel = (0x24924u >> 2 * (g[0] + g[1] + g[2])) & 3;
+	if (g[sel] == 3 || line[sel][TBL_G_FP + (v[sel] & 31)] != fp)
 		return 0;
 	slot = v[sel];
 	foff = (uint64_t)slot * TBL_REC_SIZE;
@@ -540,18 +579,20 @@ find_impl(const struct ectls_table *t, uint64_t hname, const uint8_t *bname,
 	    !bytes_eq(t->sec[TBL_S_STRINGS] + tbl_le32(be + TBL_B_NAME), bname,
 	    blen))
 		return 0;
-	if (dlen < TBL_AREA) {
-		if (!dom_eq(p + TBL_REC_KEY, dom, dlen))
-			return 0;
-	} else {
-		/* Reject on the inline prefix before touching KEYX. */
-		if (!dom_eq(p + TBL_REC_KEY, dom, TBL_PREFIX))
-			return 0;
-		if ((x = keyx_dom(t, p, dlen, lazy, &rc)) == NULL)
-			return rc;
-		if (!dom_eq(x, dom, dlen))
-			return 0;
-	}
+	/*
+	 * The stored domain: inline, or (TBL_KF_LONG, as rec_ok checked
+	 * against dlen) the whole of it in KEYX.  Chosen by a mask rather
+	 * than a branch: whether a domain is long is as random as the
+	 * queries, and one compare covers both.
+	 */
+	xoff = t->secoff[TBL_S_KEYX] + tbl_le32(p + TBL_REC_KEY + TBL_PREFIX);
+	if (lazy && dlen >= TBL_AREA && (rc = need(t, xoff, dlen)) != 0)
+		return rc;
+	lmask = (uint64_t)0 - (dlen >= TBL_AREA);
+	xoff = (xoff & lmask) |
+	    ((t->secoff[TBL_S_RECORDS] + foff + TBL_REC_KEY) & ~lmask);
+	if (!dom_eq(t->base + xoff, dom, dlen))
+		return 0;
 	*ref = p;
 	*slotp = slot;
 	return 1;
@@ -624,7 +665,10 @@ check_header(const uint8_t *b, size_t size)
 		return ECTLS_ERR_TRUNCATED;
 	if (tbl_le64(b + TBL_H_FSIZE) != size)
 		return ECTLS_ERR_HEADER;
-	for (i = TBL_H_BHCAP + 4; i < TBL_H_DIR; i++)
+	for (i = TBL_H_FWORDS + 4; i < TBL_H_DIR; i++)
+		if (b[i] != 0)
+			return ECTLS_ERR_HEADER;
+	for (i = TBL_H_DIR + 16 * TBL_NSEC; i < TBL_HEADER_SIZE; i++)
 		if (b[i] != 0)
 			return ECTLS_ERR_HEADER;
 	return 0;
@@ -651,6 +695,7 @@ check_layout(struct ectls_table *t)
 		prev = off + sz;
 	}
 	if (prev != t->size || t->secoff[TBL_S_G] % 64 != 0 ||
+	    t->secoff[TBL_S_FILTER] % 64 != 0 ||
 	    t->secoff[TBL_S_RECORDS] % 64 != 0)
 		return ECTLS_ERR_LAYOUT;
 	/* The header and metadata checksum, before trusting any count. */
@@ -662,6 +707,7 @@ check_layout(struct ectls_table *t)
 		return ECTLS_ERR_HEADER_CRC;
 	t->idx_start = crc_end;
 	t->g = t->sec[TBL_S_G];
+	t->filt = t->sec[TBL_S_FILTER];
 	t->recs = t->sec[TBL_S_RECORDS];
 	return 0;
 }
@@ -684,12 +730,14 @@ check_counts(struct ectls_table *t)
 	t->nlogfmt = tbl_le32(b + TBL_H_NLOGFMT);
 	t->defbind = tbl_le32(b + TBL_H_DEFBIND);
 	t->bhcap = tbl_le32(b + TBL_H_BHCAP);
+	t->fwords = tbl_le32(b + TBL_H_FWORDS);
 	if (tbl_le32(b + TBL_H_NFIELDS) != ECTLS_NFIELDS ||
 	    t->shift < 10 || t->shift > 24 || t->r == 0 ||
 	    t->r > UINT32_MAX / 3 || t->nkeys > 3 * (uint64_t)t->r ||
 	    t->nbind == 0 || t->nbind > TBL_MAX_BINDINGS ||
 	    t->defbind >= t->nbind || t->bhcap <= t->nbind ||
 	    (t->bhcap & (t->bhcap - 1)) != 0 || t->npol == 0 ||
+	    t->fwords == 0 || t->fwords > TBL_FILTER_MAXW ||
 	    t->nprov == 0)
 		return ECTLS_ERR_HEADER;
 	vtx = 3 * (uint64_t)t->r;
@@ -710,6 +758,7 @@ check_counts(struct ectls_table *t)
 	    t->secsz[TBL_S_BLOCKCRC] != nb * 4 ||
 	    t->secsz[TBL_S_G] != (vtx + TBL_G_PER_LINE - 1) /
 	    TBL_G_PER_LINE * TBL_G_LINE ||
+	    t->secsz[TBL_S_FILTER] != (uint64_t)t->fwords * 8 ||
 	    t->secsz[TBL_S_RECORDS] != vtx * TBL_REC_SIZE ||
 	    t->secsz[TBL_S_KEYX] > UINT32_MAX)
 		return ECTLS_ERR_LAYOUT;
@@ -1113,51 +1162,37 @@ as_policy(const uint8_t *ref)
 	return (const struct ectls_policy *)(const void *)ref;
 }
 
+static inline void
+match_init(struct ectls_match *m, int how)
+{
+	m->how = how;
+	m->via_default = 0;
+	m->regex_pos = 0;
+	m->pattern = NULL;
+	m->regex_level = 0;
+}
+
 /*
- * The lookup; inlined into ectls_lookup (m and err NULL) and
- * ectls_lookup_ex, so the plain lookup carries no match bookkeeping.
+ * The rest of a lookup once the exact key missed (or could not be asked):
+ * the binding's entry (hb its tbl_hash_name(), b_ok whether binding is
+ * usable), "default" for an unknown binding, the regexes, the binding's
+ * record.  Out of line, so the exact hit path stays small.
  */
-static inline __attribute__((always_inline)) const struct ectls_policy *
-lookup(const struct ectls_table *t, const char *binding, const char *domain,
+static const struct ectls_policy * __attribute__((noinline))
+lookup_rest(const struct ectls_table *t, const char *binding, size_t blen,
+    uint64_t hb, int b_ok, const char *domain, int dlen,
     struct ectls_match *m, int *err)
 {
 	const uint8_t *ref, *be, *p;
 	struct ectls_match mm;
 	uint32_t i, slot, first, count;
-	uint64_t hb;
-	size_t blen = 0;
-	int dlen, rc, b = -1;
+	int rc, b = -1;
 
-	if (t == NULL)
-		return lookup_fail(err, ECTLS_ERR_ARG);
-	if ((rc = __atomic_load_n(&t->mut->err, __ATOMIC_ACQUIRE)) != 0)
-		return lookup_fail(err, rc);
 	if (m == NULL)
 		m = &mm;
-	m->how = ECTLS_HOW_BINDING;
-	m->via_default = 0;
-	m->regex_pos = 0;
-	m->pattern = NULL;
-	m->regex_level = 0;
-	dlen = canon_len(domain);
-	if (binding != NULL &&
-	    (blen = strnlen(binding, ECTLS_BINDING_MAX + 1)) > 0 &&
-	    blen <= ECTLS_BINDING_MAX) {
-		/* The exact key first: a hit needs no binding entry. */
-		hb = tbl_hash_name(binding, blen, t->seed);
-		if (dlen > 0) {
-			rc = find(t, hb, (const uint8_t *)binding,
-			    (uint32_t)blen, (const uint8_t *)domain,
-			    (uint32_t)dlen, &ref, &slot);
-			if (rc == 1) {
-				m->how = ECTLS_HOW_EXACT;
-				return as_policy(ref);
-			}
-			if (rc != 0)
-				return lookup_fail(err, rc);
-		}
+	match_init(m, ECTLS_HOW_BINDING);
+	if (b_ok)
 		b = find_binding(t, binding, blen, hb);
-	}
 	if (b < 0) {
 		m->via_default = 1;
 		b = (int)t->defbind;
@@ -1197,6 +1232,47 @@ lookup(const struct ectls_table *t, const char *binding, const char *domain,
 	return as_policy(be + TBL_B_REF);
 }
 
+/*
+ * The lookup; inlined into ectls_lookup (m and err NULL) and
+ * ectls_lookup_ex, so the plain lookup carries no match bookkeeping.
+ */
+static inline __attribute__((always_inline)) const struct ectls_policy *
+lookup(const struct ectls_table *t, const char *binding, const char *domain,
+    struct ectls_match *m, int *err)
+{
+	const uint8_t *ref;
+	uint32_t slot;
+	uint64_t hb = 0;
+	size_t blen = 0;
+	int dlen, rc, b_ok = 0;
+
+	if (t == NULL)
+		return lookup_fail(err, ECTLS_ERR_ARG);
+	if ((rc = __atomic_load_n(&t->mut->err, __ATOMIC_ACQUIRE)) != 0)
+		return lookup_fail(err, rc);
+	dlen = canon_len(domain);
+	if (binding != NULL &&
+	    (blen = strnlen(binding, ECTLS_BINDING_MAX + 1)) > 0 &&
+	    blen <= ECTLS_BINDING_MAX) {
+		/* The exact key first: a hit needs no binding entry. */
+		b_ok = 1;
+		hb = tbl_hash_name(binding, blen, t->seed);
+		if (dlen > 0) {
+			rc = find(t, hb, (const uint8_t *)binding,
+			    (uint32_t)blen, (const uint8_t *)domain,
+			    (uint32_t)dlen, &ref, &slot);
+			if (rc == 1) {
+				if (m != NULL)
+					match_init(m, ECTLS_HOW_EXACT);
+				return as_policy(ref);
+			}
+			if (rc != 0)
+				return lookup_fail(err, rc);
+		}
+	}
+	return lookup_rest(t, binding, blen, hb, b_ok, domain, dlen, m, err);
+}
+
 const struct ectls_policy *
 ectls_lookup_ex(const struct ectls_table *t, const char *binding,
     const char *domain, struct ectls_match *m, int *err)
@@ -1234,13 +1310,18 @@ ftype(int f)
 	return f >= 0 && f < ECTLS_NFIELDS ? fields[f].type : -1;
 }
 
+/* The fields ectls_policy_num() reads: BOOL, ENUM and UINT, one bit each. */
+#define X(up, low, ty)	| (ECTLS_T_##ty == ECTLS_T_BOOL ||		\
+	ECTLS_T_##ty == ECTLS_T_ENUM || ECTLS_T_##ty == ECTLS_T_UINT ?	\
+	(uint32_t)1 << ECTLS_F_##up : 0)
+static const uint32_t num_fields = 0 ECTLS_FIELDS(X);
+#undef X
+
 uint32_t
 ectls_policy_num(const struct ectls_policy *p, int f)
 {
-	int ty = ftype(f);
-
-	if (p == NULL || (ty != ECTLS_T_BOOL && ty != ECTLS_T_ENUM &&
-	    ty != ECTLS_T_UINT))
+	if (p == NULL || (unsigned)f >= ECTLS_NFIELDS ||
+	    !((num_fields >> f) & 1))
 		return 0;
 	return pval(p, f);
 }
