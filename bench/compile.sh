@@ -6,14 +6,8 @@
 # value the policy as `ectls lookup` prints it), in the same run.
 # Prints figures; asserts nothing (timings are not tests).
 set -eu
-ECTLS=${ECTLS:-build/ectls}
-DIR=${BENCH_DIR:-build/bench}
-mkdir -p "$DIR"
-E=$(cd "$(dirname "$ECTLS")" && pwd)/$(basename "$ECTLS")
-top=$(pwd)
-. "$top/bench/lib.sh"
-cd "$DIR"
-
+. bench/lib.sh
+bench_enter
 
 echo "== compile: 100 bindings x 10,000 domains = 1,000,000 pairs"
 awk 'BEGIN {

@@ -1,5 +1,17 @@
 # SPDX-License-Identifier: ISC
-# bench/lib.sh -- shared by the bench/*.sh scripts (sourced, bash).
+# bench/lib.sh -- shared by the bench/*.sh scripts (sourced, bash, from the
+# top of the tree).
+
+# bench_enter : E = absolute path of $ECTLS (default build/ectls), top =
+# the tree, then cd into $BENCH_DIR (default build/bench), created.
+bench_enter() {
+	local dir=${BENCH_DIR:-build/bench}
+	ECTLS=${ECTLS:-build/ectls}
+	mkdir -p "$dir"
+	E=$(cd "$(dirname "$ECTLS")" && pwd)/$(basename "$ECTLS")
+	top=$(pwd)
+	cd "$dir"
+}
 
 # best CMD... : the best of 3 runs of CMD in CPU seconds (user + sys; wall
 # time depends on other load), printed with two decimals.  Writes time.out

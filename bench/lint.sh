@@ -6,14 +6,8 @@
 # without domains (cost must follow files, not pairs).
 # Prints figures; asserts nothing (timings are not tests).
 set -eu
-ECTLS=${ECTLS:-build/ectls}
-DIR=${BENCH_DIR:-build/bench}
-mkdir -p "$DIR"
-E=$(cd "$(dirname "$ECTLS")" && pwd)/$(basename "$ECTLS")
-top=$(pwd)
-. "$top/bench/lib.sh"
-cd "$DIR"
-
+. bench/lib.sh
+bench_enter
 
 echo "== lint: 1,000 bindings with their own certificate, key and CA, 100 domains each"
 # Every binding's material is distinct (no content cache can help): four
