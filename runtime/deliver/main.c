@@ -723,6 +723,41 @@ add_resolve(struct opts *o, const char *arg)
 	o->resolve[o->nresolve++].ip = c;
 }
 
+/*
+ * The options send and run share: --table (t), --resolve (R), --log (l),
+ * --log-format (F), --help (h); anything else is a usage error.
+ */
+static void
+opt_shared(int ch, struct opts *o)
+{
+	switch (ch) {
+	case 't':
+		o->table = optarg;
+		break;
+	case 'R':
+		add_resolve(o, optarg);
+		break;
+	case 'l':
+		o->logfile = optarg;
+		break;
+	case 'F':
+		if (strcmp(optarg, "text") == 0)
+			o->logfmt = LOG_TEXT;
+		else if (strcmp(optarg, "json") == 0)
+			o->logfmt = LOG_JSON;
+		else
+			fatal_usage("--log-format must be text or json, got "
+			    "\"%s\"", optarg);
+		break;
+	case 'h':
+		usage(stdout);
+		exit(EX_OK_);
+	default:
+		usage(stderr);
+		exit(EX_USAGE_);
+	}
+}
+
 static void
 parse_send(int argc, char **argv, struct opts *o)
 {
@@ -743,9 +778,6 @@ parse_send(int argc, char **argv, struct opts *o)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
 		switch (ch) {
-		case 't':
-			o->table = optarg;
-			break;
 		case 'b':
 			o->binding = optarg;
 			break;
@@ -761,27 +793,8 @@ parse_send(int argc, char **argv, struct opts *o)
 				    optarg);
 			o->to[o->nto++] = optarg;
 			break;
-		case 'R':
-			add_resolve(o, optarg);
-			break;
-		case 'l':
-			o->logfile = optarg;
-			break;
-		case 'F':
-			if (strcmp(optarg, "text") == 0)
-				o->logfmt = LOG_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->logfmt = LOG_JSON;
-			else
-				fatal_usage("--log-format must be text or "
-				    "json, got \"%s\"", optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EX_OK_);
 		default:
-			usage(stderr);
-			exit(EX_USAGE_);
+			opt_shared(ch, o);
 		}
 	}
 	if (optind < argc)
@@ -2512,9 +2525,6 @@ cmd_run(int argc, char **argv)
 		case 's':
 			spooldir = optarg;
 			break;
-		case 't':
-			o.table = optarg;
-			break;
 		case 'c':
 			errno = 0;
 			n = strtoul(optarg, &end, 10);
@@ -2535,27 +2545,8 @@ cmd_run(int argc, char **argv)
 				fatal_usage("--tls-session-cache wants 0..1000000,"
 				    " got \"%s\"", optarg);
 			break;
-		case 'R':
-			add_resolve(&o, optarg);
-			break;
-		case 'l':
-			o.logfile = optarg;
-			break;
-		case 'F':
-			if (strcmp(optarg, "text") == 0)
-				o.logfmt = LOG_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o.logfmt = LOG_JSON;
-			else
-				fatal_usage("--log-format must be text or "
-				    "json, got \"%s\"", optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EX_OK_);
 		default:
-			usage(stderr);
-			exit(EX_USAGE_);
+			opt_shared(ch, &o);
 		}
 	}
 	if (optind < argc)
