@@ -9,13 +9,10 @@ DELIVER=${DELIVER:-$BUILD/ectls-deliver}
 HERE=tests/deliver
 PKI=$TMP/pki
 PF=$TMP/postfix
-PEER_PID=
+source tests/deliver/peer.sh
 
 cleanup() {
-	if [ -n "$PEER_PID" ]; then
-		kill "$PEER_PID" 2>/dev/null
-		wait "$PEER_PID" 2>/dev/null
-	fi
+	peer_stop
 	[ -f "$PF/main.cf" ] && sh $HERE/postfix.sh stop "$PF" >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -123,18 +120,7 @@ MSG=$TMP/msg
 printf 'Subject: ectls test\nMessage-ID: <m@client.example.test>\n\nline one\n.dot line\nlast line' >"$MSG"
 
 peer_start() {	# SCENARIO CERT
-	rm -f "$TMP/rec" "$TMP/ready"
-	python3 $HERE/peer.py --port "$PEERPORT" --scenario "$1" \
-	    --cert "$PKI/$2.crt" --key "$PKI/$2.key" --record "$TMP/rec" \
-	    --ready "$TMP/ready" --conns 2 --lifetime 20 &
-	PEER_PID=$!
-	for _ in $(seq 100); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
-	return 1
-}
-peer_stop() {
-	kill "$PEER_PID" 2>/dev/null
-	wait "$PEER_PID" 2>/dev/null
-	PEER_PID=
+	peer_run "$PEERPORT" "$1" "$PKI/$2.crt" "$PKI/$2.key" 2 20
 }
 
 # send TABLE FMT RCPT... : run ectls-deliver, status in $rc, log in $TMP/log

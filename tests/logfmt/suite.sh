@@ -10,13 +10,10 @@ set -u
 source tests/lib.sh
 DELIVER=${DELIVER:-$BUILD/ectls-deliver}
 PKI=$TMP/pki
-PEER_PID=
+source tests/deliver/peer.sh
 
 cleanup() {
-	if [ -n "$PEER_PID" ]; then
-		kill "$PEER_PID" 2>/dev/null
-		wait "$PEER_PID" 2>/dev/null
-	fi
+	peer_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -82,18 +79,7 @@ printf 'Subject: ectls log test\nMessage-ID: <m1@client.example.test>\n\nline on
 SIZE=$(awk '{ sub(/^\./, ".."); printf "%s\r\n", $0 }' "$MSG" | wc -c)
 
 peer_start() {	# SCENARIO
-	rm -f "$TMP/rec" "$TMP/ready"
-	python3 tests/deliver/peer.py --port "$PORT" --scenario "$1" \
-	    --cert "$PKI/mx.crt" --key "$PKI/mx.key" --record "$TMP/rec" \
-	    --ready "$TMP/ready" --conns 2 --lifetime 20 &
-	PEER_PID=$!
-	for _ in $(seq 100); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
-	return 1
-}
-peer_stop() {
-	kill "$PEER_PID" 2>/dev/null
-	wait "$PEER_PID" 2>/dev/null
-	PEER_PID=
+	peer_run "$PORT" "$1" "$PKI/mx.crt" "$PKI/mx.key" 2 20
 }
 
 # deliver TABLE SCENARIO RCPT [LOGFORMAT]: $rc, $TMP/log, $T0/$T1 (clock)

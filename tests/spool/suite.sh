@@ -18,7 +18,7 @@ DHERE=tests/deliver
 HERE=tests/spool
 PKI=$TMP/pki
 PF=$TMP/postfix
-PEER_PID=
+source tests/deliver/peer.sh
 RUN_PID=
 
 cleanup() {
@@ -26,10 +26,7 @@ cleanup() {
 		kill -KILL -- "-$RUN_PID" 2>/dev/null
 		wait "$RUN_PID" 2>/dev/null
 	fi
-	if [ -n "$PEER_PID" ]; then
-		kill "$PEER_PID" 2>/dev/null
-		wait "$PEER_PID" 2>/dev/null
-	fi
+	peer_stop
 	[ -f "$PF/main.cf" ] && sh $DHERE/postfix.sh stop "$PF" >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -169,18 +166,7 @@ done
 TBL=$TMP/a.ectp
 
 peer_start() {	# SCENARIO [CONNS]
-	rm -f "$TMP/rec" "$TMP/ready"
-	python3 $DHERE/peer.py --port "$PEERPORT" --scenario "$1" \
-	    --cert "$PKI/mx.crt" --key "$PKI/mx.key" --record "$TMP/rec" \
-	    --ready "$TMP/ready" --conns "${2:-10}" --lifetime 30 &
-	PEER_PID=$!
-	for _ in $(seq 100); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
-	return 1
-}
-peer_stop() {
-	kill "$PEER_PID" 2>/dev/null
-	wait "$PEER_PID" 2>/dev/null
-	PEER_PID=
+	peer_run "$PEERPORT" "$1" "$PKI/mx.crt" "$PKI/mx.key" "${2:-10}" 30
 }
 
 # submit SPOOL RCPT [MSGFILE] : queue a message, its ID in $qid
