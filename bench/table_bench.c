@@ -3,7 +3,8 @@
  * table_bench.c -- ectls policy table vs tinycdb (Debian libcdb), in one
  * run, on the same keys "binding\0domain" -> policy:
  *
- *  - ns per lookup: ectls_lookup vs cdb_find on an mmap'ed cdb, random
+ *  - ns per lookup: ectls_lookupn (and ectls_lookup) vs cdb_find on an
+ *    mmap'ed cdb (both given the key lengths, as cdb_find must be), random
  *    hits and random misses (a miss: a domain not in the table, for a
  *    binding that is; ectls then returns the binding's record, so cdb is
  *    also timed with that second find), tables of 10^4, 10^6, 10^7 keys;
@@ -369,9 +370,13 @@ fail:
 
 static volatile uint64_t sink;
 
+/*
+ * counted: ectls_lookupn with the lengths known, as cdb_find is given its
+ * key length; else ectls_lookup on the NUL-terminated strings.
+ */
 static double
 time_ectls(const struct ectls_table *t, const struct qset *q, size_t n,
-    int check)
+    int counted, int check)
 {
 	const struct ectls_policy *p;
 	uint64_t acc = 0;
@@ -382,7 +387,11 @@ time_ectls(const struct ectls_table *t, const struct qset *q, size_t n,
 	for (i = 0; i < n; i++) {
 		const char *k = q->buf + q->off[i];
 
-		p = ectls_lookup(t, k, k + q->blen[i] + 1);
+		if (counted)
+			p = ectls_lookupn(t, k, q->blen[i], k + q->blen[i] + 1,
+			    q->klen[i] - q->blen[i] - 1);
+		else
+			p = ectls_lookup(t, k, k + q->blen[i] + 1);
 		acc += ectls_get_remote_smtp_port(p);
 		if (check && ectls_get_remote_smtp_port(p) != 2000 + q->want[i]) {
 			fprintf(stderr, "table_bench: ectls wrong answer for "
@@ -456,11 +465,19 @@ median(double *v, size_t n)
 	return (v[(n - 1) / 2] + v[n / 2]) / 2;
 }
 
+/*
+ * r: medians of the variants (0 ectls_lookupn hit, 1 cdb hit, 2 ectls_lookupn
+ * miss, 3 cdb miss, 4 cdb miss + fallback find, 5 ectls_lookup hit,
+ * 6 ectls_lookup miss), then the ratios 7 hit (lookupn / cdb), 8 miss
+ * (lookupn / cdb + fallback), 9 and 10 the same for ectls_lookup.
+ */
+#define NVAR	7
+
 static void
 measure(const struct ectls_table *t, struct cdb *c, const struct qset *hit,
-    const struct qset *miss, size_t nq, double r[7])
+    const struct qset *miss, size_t nq, double r[NVAR + 4])
 {
-	double v[5][NCHUNK], rh[NCHUNK], rm[NCHUNK];
+	double v[NVAR][NCHUNK], rt[4][NCHUNK];
 	struct qset h, m;
 	size_t per = nq / NCHUNK, i;
 	int k, j;
@@ -474,30 +491,42 @@ measure(const struct ectls_table *t, struct cdb *c, const struct qset *hit,
 		m.off += i * per;
 		m.klen += i * per;
 		m.blen += i * per;
-		for (j = 0; j < 2; j++)
-			if ((j + i) % 2 == 0)
-				v[0][i] = time_ectls(t, &h, per, 0);
-			else
-				v[1][i] = time_cdb(c, &h, per, 0, 0);
 		for (j = 0; j < 3; j++)
 			switch ((j + i) % 3) {
 			case 0:
-				v[2][i] = time_ectls(t, &m, per, 0);
+				v[0][i] = time_ectls(t, &h, per, 1, 0);
+				break;
+			case 1:
+				v[1][i] = time_cdb(c, &h, per, 0, 0);
+				break;
+			default:
+				v[5][i] = time_ectls(t, &h, per, 0, 0);
+				break;
+			}
+		for (j = 0; j < 4; j++)
+			switch ((j + i) % 4) {
+			case 0:
+				v[2][i] = time_ectls(t, &m, per, 1, 0);
 				break;
 			case 1:
 				v[3][i] = time_cdb(c, &m, per, 0, 0);
 				break;
-			default:
+			case 2:
 				v[4][i] = time_cdb(c, &m, per, 1, 0);
 				break;
+			default:
+				v[6][i] = time_ectls(t, &m, per, 0, 0);
+				break;
 			}
-		rh[i] = v[0][i] / v[1][i];
-		rm[i] = v[2][i] / v[4][i];
+		rt[0][i] = v[0][i] / v[1][i];
+		rt[1][i] = v[2][i] / v[4][i];
+		rt[2][i] = v[5][i] / v[1][i];
+		rt[3][i] = v[6][i] / v[4][i];
 	}
-	for (k = 0; k < 5; k++)
+	for (k = 0; k < NVAR; k++)
 		r[k] = median(v[k], NCHUNK);
-	r[5] = median(rh, NCHUNK);
-	r[6] = median(rm, NCHUNK);
+	for (k = 0; k < 4; k++)
+		r[NVAR + k] = median(rt[k], NCHUNK);
 }
 
 int
@@ -510,7 +539,7 @@ main(int argc, char **argv)
 	struct cdb c;
 	size_t nq = 10000000, warm;
 	uint64_t n, ndom, largest = 0;
-	double tw, tc, tcli, r[7];
+	double tw, tc, tcli, r[NVAR + 4];
 	int opt, fd, err;
 
 	while ((opt = getopt(argc, argv, "n:q:d:")) != -1) {
@@ -544,7 +573,9 @@ main(int argc, char **argv)
 	    "%d bindings, %d distinct policy values, provenance unique per "
 	    "pair; ns per lookup (median of %d interleaved chunks; ratio: "
 	    "median of the per-chunk ratios)\n", nq, nq, NBIND, NPOLS, NCHUNK);
-	printf("%10s %9s %9s %9s %9s %9s %9s %9s %9s %9s\n", "keys",
+	printf("ectls: ectls_lookupn (counted strings, as cdb_find); "
+	    "in (): ectls_lookup (NUL-terminated)\n");
+	printf("%10s %9s %9s %13s %9s %9s %9s %13s %9s %9s\n", "keys",
 	    "ectls-hit", "cdb-hit", "ratio", "ectls-mis", "cdb-miss",
 	    "cdb-mis+fb", "ratio", "ectls B/k", "cdb B/k");
 	for (s = (char *)sizes; *s != '\0'; s = *e ? e + 1 : e) {
@@ -568,16 +599,21 @@ main(int argc, char **argv)
 		qs_build(&miss, nq, ndom, 0, 4242);
 		/* Warm up (page cache, first-touch checks), check answers. */
 		warm = nq < 1000000 ? nq : 1000000;
-		time_ectls(t, &hit, warm, 1);
-		time_ectls(t, &miss, warm, 1);
+		time_ectls(t, &hit, warm, 0, 1);
+		time_ectls(t, &miss, warm, 0, 1);
+		time_ectls(t, &hit, warm, 1, 1);
+		time_ectls(t, &miss, warm, 1, 1);
 		time_cdb(&c, &hit, warm, 0, 1);
 		time_cdb(&c, &miss, warm, 1, 1);
 		measure(t, &c, &hit, &miss, nq, r);
-		printf("%10llu %9.1f %9.1f %9.2f %9.1f %9.1f %9.1f %9.2f %9.1f "
-		    "%9.1f\n", (unsigned long long)(ndom * NBIND), r[0], r[1],
-		    r[5], r[2], r[3], r[4], r[6],
+		printf("%10llu %9.1f %9.1f %4.2f (%5.2f) %9.1f %9.1f %9.1f "
+		    "%4.2f (%5.2f) %9.1f %9.1f\n",
+		    (unsigned long long)(ndom * NBIND), r[0], r[1], r[7], r[9],
+		    r[2], r[3], r[4], r[8], r[10],
 		    (double)fsize(path) / (ndom * NBIND),
 		    (double)fsize(cpath) / (ndom * NBIND));
+		printf("%10s ectls_lookup: hit %.1f ns, miss %.1f ns\n", "",
+		    r[5], r[6]);
 		if (tcli > 0)
 			printf("%10s build: tblw %.2f s, cdb_make (library) "
 			    "%.2f s, `cdb -c` %.2f s: tblw/cdb-c = %.2f\n", "",

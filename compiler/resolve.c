@@ -542,8 +542,6 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 			} else if (strcmp(kw, "binding_group") == 0 &&
 			    dc == r->global) {
 				c = named_cont(r, &r->groups, n->value->u.str);
-				strmap_reserve(&c->exact,
-				    ast_count_scopes(n->children));
 				build(r, n->children, &c->o, c,
 				    n->value->u.str, 0);
 			} else if (strcmp(kw, "binding") == 0 &&
@@ -554,8 +552,6 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 				if (group != NULL && c->group == NULL)
 					c->group = xstrdup(group);
 				add_binding(r, n->value->u.str, c);
-				strmap_reserve(&c->exact,
-				    ast_count_scopes(n->children));
 				build(r, n->children, &c->o, c, NULL, 0);
 			}
 			/* Other scopes hold no outbound policy. */
@@ -788,7 +784,6 @@ resolve_new(const struct ast_node *root)
 	r->global = cont_new(r);
 	if (root != NULL) {
 		root = root->kind == AST_FILE ? root->children : root;
-		strmap_reserve(&r->global->exact, ast_count_scopes(root));
 		build(r, root, &r->global->o, r->global, NULL, 0);
 	}
 	add_binding(r, "default", strmap_get(&r->bindings, "default"));

@@ -360,21 +360,6 @@ scope_new(struct sema *m)
 	return sc;
 }
 
-/* Size sc's map of children for the scopes of a body it is entering. */
-static void
-scope_expect(struct sema_scope *sc, const struct ast_node *body)
-{
-	size_t k = ast_count_scopes(body);
-
-	if (k < 2)
-		return;
-	if (sc->kids == NULL) {
-		sc->kids = xmalloc(sizeof(*sc->kids));
-		strmap_init(sc->kids);
-	}
-	strmap_reserve(sc->kids, k);
-}
-
 /* The child of parent whose last path segment is seg. */
 static struct sema_scope *
 scope_child(struct sema *m, struct sema_scope *parent, const char *seg)
@@ -732,7 +717,6 @@ check_scope(struct sema *m, const struct ast_node *n, const char *parent,
 	saved = path_push(m, lname, n->value);
 	up = m->cur;
 	m->cur = scope_child(m, up, m->path + saved + 1);
-	scope_expect(m->cur, n->children);
 	walk(m, n->children, lname, group, unchecked);
 	m->cur = up;
 	path_pop(m, saved);
@@ -789,8 +773,6 @@ sema_check(const struct ast_node *root, const struct schema *s,
 	m.path = xmalloc(m.pathcap);
 	m.path[0] = '\0';
 	if (root != NULL) {
-		scope_expect(m.cur, root->kind == AST_FILE ? root->children :
-		    root);
 		walk(&m, root->kind == AST_FILE ? root->children : root,
 		    "global", NULL, 0);
 	}

@@ -168,18 +168,6 @@ grow(struct strmap *m)
 	resize(m, m->cap ? m->cap * 2 : 64);
 }
 
-void
-strmap_reserve(struct strmap *m, size_t n)
-{
-	size_t cap = m->cap ? m->cap : 64;
-
-	/* The load stays at most 3/4, as strmap_slot() keeps it. */
-	while ((m->n + n) * 4 > cap * 3)
-		cap *= 2;
-	if (cap != m->cap)
-		resize(m, cap);
-}
-
 /* A copy of n bytes (and a NUL) in the map's arena. */
 static char *
 arena_copy(struct strmap *m, const char *key, size_t n)

@@ -40,11 +40,6 @@ void	*strmap_get(const struct strmap *, const char *);
  */
 void	*strmap_add(struct strmap *, const char *, void *);
 /*
- * Make room for n more keys without growing (a hint: a map that knows its
- * size is built without rehashing).
- */
-void	 strmap_reserve(struct strmap *, size_t n);
-/*
  * The value slot for key, added with the value NULL when the key is not
  * there yet (one hash and probe sequence for a lookup-or-insert).  Valid
  * until the next call that adds a key.

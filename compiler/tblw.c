@@ -238,6 +238,22 @@ struct tblw {
 	size_t		 nfiles, fcap;
 	struct wlog	*logs;
 	size_t		 nlogs, lcap;
+	/*
+	 * Memos for the many calls that repeat the previous answer, each
+	 * checked against the bytes it stands for (a caller may reuse a
+	 * buffer): string ids by address, the last binding, the last
+	 * provenance; field types and value counts looked up once.
+	 */
+	struct {
+		const char	*s;
+		uint32_t	 id, len;
+	}		 smemo[64];
+	const char	*last_bind;
+	uint32_t	 last_bid, last_blen;
+	int		 last_prov_ok;
+	uint32_t	 last_prov_id;
+	uint8_t		 ftype[ECTLS_NFIELDS];
+	uint32_t	 fcount[ECTLS_NFIELDS];
 };
 
 /* Writer-local serialised policy: 30 values, protocols, prov id. */
@@ -283,10 +299,31 @@ grow(void *pp, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+/*
+ * The id of string s.  The memo is keyed by address, and a hit still
+ * compares the interned bytes and the NUL after them with s, so it is only
+ * a faster way to the same answer.
+ */
 static int
 str_id(struct tblw *w, const char *s, uint32_t *id)
 {
-	return intern(&w->strs, s, strlen(s), id);
+	unsigned k = (unsigned)((uintptr_t)s >> 3 ^ (uintptr_t)s >> 9) & 63;
+	const uint8_t *q;
+	size_t n;
+
+	if (w->smemo[k].s == s) {
+		q = in_get(&w->strs, w->smemo[k].id, &n);
+		if (memcmp(q, s, n) == 0 && s[n] == '\0') {
+			*id = w->smemo[k].id;
+			return 0;
+		}
+	}
+	n = strlen(s);
+	if (intern(&w->strs, s, n, id) != 0)
+		return -1;
+	w->smemo[k].s = s;
+	w->smemo[k].id = *id;
+	return 0;
 }
 
 void
@@ -375,6 +412,7 @@ struct tblw *
 tblw_new(const char *schema, struct diag *d)
 {
 	struct tblw *w;
+	int f;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		(void)diag_add(d, DIAG_ERROR, "table-write", NULL,
@@ -382,6 +420,10 @@ tblw_new(const char *schema, struct diag *d)
 		return NULL;
 	}
 	w->d = d;
+	for (f = 0; f < ECTLS_NFIELDS; f++) {
+		w->ftype[f] = (uint8_t)ectls_field_type(f);
+		w->fcount[f] = ectls_value_count(f);
+	}
 	if (str_id(w, schema != NULL ? schema : "", &w->schema) != 0) {
 		nomem(w);
 		tblw_free(w);
@@ -447,11 +489,11 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
 	*base = lbase;
 	for (f = 0; f < ECTLS_NFIELDS; f++) {
 		fl = &p->f[f];
-		ty = ectls_field_type(f);
+		ty = w->ftype[f];
 		switch (ty) {
 		case ECTLS_T_BOOL:
 		case ECTLS_T_ENUM:
-			if (fl->num >= ectls_value_count(f))
+			if (fl->num >= w->fcount[f])
 				return werr(w, "policy table: field %s: "
 				    "invalid value %u", ectls_field_name(f),
 				    fl->num);
@@ -509,8 +551,16 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
 			}
 		}
 	}
-	if (intern(&w->provs, prov, sizeof(prov), &sid) != 0)
-		return nomem(w);
+	/* Neighbouring keys mostly share their provenance. */
+	if (w->last_prov_ok && memcmp(in_get(&w->provs, w->last_prov_id,
+	    &i), prov, sizeof(prov)) == 0)
+		sid = w->last_prov_id;
+	else {
+		if (intern(&w->provs, prov, sizeof(prov), &sid) != 0)
+			return nomem(w);
+		w->last_prov_ok = 1;
+		w->last_prov_id = sid;
+	}
 	rec[ECTLS_NFIELDS] = p->protocols;
 	rec[ECTLS_NFIELDS + 1] = sid;
 	if (intern(&w->pols, rec, sizeof(rec), id) != 0)
@@ -560,8 +610,16 @@ tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
 	}
 	if (policy_id(w, p, &pid, &base) != 0)
 		return -1;
-	if (intern(&w->binds, binding, blen, &bid) != 0)
-		return nomem(w);
+	if (binding == w->last_bind && blen == w->last_blen &&
+	    memcmp(in_get(&w->binds, w->last_bid, &i), binding, blen) == 0)
+		bid = w->last_bid;
+	else {
+		if (intern(&w->binds, binding, blen, &bid) != 0)
+			return nomem(w);
+		w->last_bind = binding;
+		w->last_bid = bid;
+		w->last_blen = (uint32_t)blen;
+	}
 	if (is_regex) {
 		/* Repeating a pattern for a binding: the first one wins. */
 		if (str_id(w, domain, &sid) != 0)

@@ -267,15 +267,3 @@ ast_print(const struct ast_node *n, int expand, ast_emit_fn emit, void *arg)
 	return o.err ? -1 : 0;
 }
 
-size_t
-ast_count_scopes(const struct ast_node *n)
-{
-	size_t k = 0;
-
-	for (; n != NULL; n = n->next)
-		if (n->kind == AST_SCOPE)
-			k++;
-		else if (n->kind == AST_FILE || n->kind == AST_INCLUDE)
-			k += ast_count_scopes(n->children);
-	return k;
-}

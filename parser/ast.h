@@ -109,12 +109,6 @@ typedef int (*ast_walk_fn)(const struct ast_node *, unsigned depth, void *);
 int	ast_walk(const struct ast_node *, ast_walk_fn, void *);
 
 /*
- * The scope statements in the list starting at `n`, counting those of
- * included files (not descending into scopes).
- */
-size_t	ast_count_scopes(const struct ast_node *);
-
-/*
  * Canonical re-print.  Output goes through `emit` (which returns 0, or -1
  * to stop).  With `expand`, resolved includes are replaced by the text of
  * the files they included.  Returns 0, or -1 if emit failed.

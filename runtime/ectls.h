@@ -223,6 +223,17 @@ const struct ectls_policy *ectls_lookup_ex(const struct ectls_table *,
 	    int *err);
 const struct ectls_policy *ectls_lookup(const struct ectls_table *,
 	    const char *binding, const char *domain);
+/*
+ * ectls_lookup with the lengths given, for callers that have them (an MTA
+ * parsing addresses, a cdb-style key/length interface): binding is blen
+ * bytes and domain dlen bytes, neither needs a NUL.  The rules are the
+ * same; a binding of 0 or more than ECTLS_BINDING_MAX bytes is unknown
+ * (rule 5).  A domain with a NUL byte within its length matches no
+ * stored domain and no regex (the binding's own record is returned).
+ */
+const struct ectls_policy *ectls_lookupn(const struct ectls_table *,
+	    const char *binding, size_t blen, const char *domain,
+	    size_t dlen);
 
 /*
  * Field accessors.  A policy pointer from this table must be passed; a

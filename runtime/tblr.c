@@ -1140,15 +1140,15 @@ lookup_fail(int *err, int rc)
 	return NULL;
 }
 
-/* Canonical domain length (trailing dot dropped), or -1 to skip domains. */
+/*
+ * Canonical length of a domain of n bytes (trailing dot dropped), or -1 to
+ * skip domains.
+ */
 static inline int
-canon_len(const char *d)
+canon_len(const char *d, size_t n)
 {
-	size_t n;
-
 	if (d == NULL)
 		return -1;
-	n = strnlen(d, ECTLS_DOMAIN_MAX + 2);
 	if (n > 0 && d[n - 1] == '.')
 		n--;
 	if (n == 0 || n > ECTLS_DOMAIN_MAX)
@@ -1213,6 +1213,9 @@ lookup_rest(const struct ectls_table *t, const char *binding, size_t blen,
 		/* Regexes are caseless: the domain needs no folding. */
 		first = tbl_le32(be + TBL_B_RXFIRST);
 		count = tbl_le32(be + TBL_B_RXCOUNT);
+		/* A NUL (ectls_lookupn) would let a regex see past it. */
+		if (count > 0 && memchr(domain, 0, (size_t)dlen) != NULL)
+			count = 0;
 		for (i = 0; i < count; i++) {
 			p = t->sec[TBL_S_REGEX] +
 			    (uint64_t)(first + i) * TBL_REGEX_SIZE;
@@ -1233,12 +1236,13 @@ lookup_rest(const struct ectls_table *t, const char *binding, size_t blen,
 }
 
 /*
- * The lookup; inlined into ectls_lookup (m and err NULL) and
- * ectls_lookup_ex, so the plain lookup carries no match bookkeeping.
+ * The lookup, with the lengths of binding (bn) and domain (dn) known;
+ * inlined into every entry point, so the plain lookup carries no match
+ * bookkeeping.
  */
 static inline __attribute__((always_inline)) const struct ectls_policy *
-lookup(const struct ectls_table *t, const char *binding, const char *domain,
-    struct ectls_match *m, int *err)
+lookup(const struct ectls_table *t, const char *binding, size_t bn,
+    const char *domain, size_t dn, struct ectls_match *m, int *err)
 {
 	const uint8_t *ref;
 	uint32_t slot;
@@ -1250,12 +1254,11 @@ lookup(const struct ectls_table *t, const char *binding, const char *domain,
 		return lookup_fail(err, ECTLS_ERR_ARG);
 	if ((rc = __atomic_load_n(&t->mut->err, __ATOMIC_ACQUIRE)) != 0)
 		return lookup_fail(err, rc);
-	dlen = canon_len(domain);
-	if (binding != NULL &&
-	    (blen = strnlen(binding, ECTLS_BINDING_MAX + 1)) > 0 &&
-	    blen <= ECTLS_BINDING_MAX) {
+	dlen = canon_len(domain, dn);
+	if (binding != NULL && bn > 0 && bn <= ECTLS_BINDING_MAX) {
 		/* The exact key first: a hit needs no binding entry. */
 		b_ok = 1;
+		blen = bn;
 		hb = tbl_hash_name(binding, blen, t->seed);
 		if (dlen > 0) {
 			rc = find(t, hb, (const uint8_t *)binding,
@@ -1273,18 +1276,40 @@ lookup(const struct ectls_table *t, const char *binding, const char *domain,
 	return lookup_rest(t, binding, blen, hb, b_ok, domain, dlen, m, err);
 }
 
+/* Lengths of NUL-terminated arguments, bounded just past what can match. */
+static inline size_t
+blen_of(const char *binding)
+{
+	return binding != NULL ? strnlen(binding, ECTLS_BINDING_MAX + 1) : 0;
+}
+
+static inline size_t
+dlen_of(const char *domain)
+{
+	return domain != NULL ? strnlen(domain, ECTLS_DOMAIN_MAX + 2) : 0;
+}
+
 const struct ectls_policy *
 ectls_lookup_ex(const struct ectls_table *t, const char *binding,
     const char *domain, struct ectls_match *m, int *err)
 {
-	return lookup(t, binding, domain, m, err);
+	return lookup(t, binding, blen_of(binding), domain, dlen_of(domain),
+	    m, err);
 }
 
 const struct ectls_policy *
 ectls_lookup(const struct ectls_table *t, const char *binding,
     const char *domain)
 {
-	return lookup(t, binding, domain, NULL, NULL);
+	return lookup(t, binding, blen_of(binding), domain, dlen_of(domain),
+	    NULL, NULL);
+}
+
+const struct ectls_policy *
+ectls_lookupn(const struct ectls_table *t, const char *binding,
+    size_t blen, const char *domain, size_t dlen)
+{
+	return lookup(t, binding, blen, domain, dlen, NULL, NULL);
 }
 
 /* ---- policy accessors --------------------------------------------------- */

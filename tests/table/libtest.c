@@ -97,6 +97,29 @@ main(int argc, char **argv)
 	p = ectls_lookup_ex(t, "MTA1", "example.com", &m, &err);
 	CHECK(p != NULL && m.via_default);
 
+	/*
+	 * ectls_lookupn: the same answers from counted bytes, which need no
+	 * NUL; a NUL inside the domain matches no key and no regex.
+	 */
+	CHECK(ectls_lookupn(t, "mta1xx", 4, "EXAMPLE.com.ZZZ", 12) ==
+	    ectls_lookup(t, "mta1", "example.com"));
+	CHECK(ectls_lookupn(t, "mta1", 4, "www.corp.example!", 16) ==
+	    ectls_lookup(t, "mta1", "www.corp.example"));
+	CHECK(ectls_lookupn(t, "mta1", 4, "nowhere.test", 12) ==
+	    ectls_lookup(t, "mta1", "nowhere.test"));
+	CHECK(ectls_lookupn(t, "mta1", 4, "www.corp.example", 0) ==
+	    ectls_lookup(t, "mta1", ""));
+	CHECK(ectls_lookupn(t, "mta1", 0, "example.com", 11) ==
+	    ectls_lookup(t, "default", "example.com"));
+	CHECK(ectls_lookupn(t, NULL, 4, "example.com", 11) ==
+	    ectls_lookup(t, NULL, "example.com"));
+	CHECK(ectls_lookupn(t, "mta1", 4, NULL, 11) ==
+	    ectls_lookup(t, "mta1", NULL));
+	CHECK(ectls_lookupn(t, "mta1", 4, "x\0www.corp.example", 18) ==
+	    ectls_lookup(t, "mta1", "nowhere.test"));
+	CHECK(ectls_lookupn(t, "mta1", 4, "example.com\0", 12) ==
+	    ectls_lookup(t, "mta1", "nowhere.test"));
+
 	/* Identical records are stored once (one index, one record). */
 	CHECK(ectls_policy_index(ectls_lookup(t, "mta1", "example.org")) ==
 	    ectls_policy_index(ectls_lookup(t, "default", "example.org")));

@@ -412,6 +412,64 @@ test_dedup(void **state)
 	free(b);
 }
 
+/*
+ * The writer remembers string ids, the last binding and the last
+ * provenance by address; a caller that reuses one buffer for different
+ * text (binding, value, file name) must still get what it wrote.
+ */
+static void
+test_reused_buffers(void **state)
+{
+	struct tblw_policy p;
+	struct ectls_table *t;
+	struct ectls_prov pv;
+	struct tblw *w;
+	struct diag d;
+	char bind[16], val[32], file[16];
+	uint8_t *buf = NULL;
+	size_t len;
+	int k, err;
+
+	(void)state;
+	diag_init(&d, 0);
+	assert_non_null(w = tblw_new("reuse", &d));
+	tblw_policy_init(&p);
+	assert_int_equal(tblw_add_policy(w, "default", NULL, 0, 0, &p), 0);
+	for (k = 0; k < 3; k++) {
+		snprintf(bind, sizeof(bind), "b%d", k);
+		snprintf(val, sizeof(val), "/etc/ca-%d.pem", k);
+		snprintf(file, sizeof(file), "f%d.conf", k);
+		tblw_policy_init(&p);
+		p.f[ECTLS_F_TLS_CA].str = val;
+		p.f[ECTLS_F_TLS_CA].level = ECTLS_LVL_B;
+		p.f[ECTLS_F_TLS_CA].file = file;
+		p.f[ECTLS_F_TLS_CA].line = 5;
+		assert_int_equal(tblw_add_policy(w, bind, NULL, 0, 0, &p), 0);
+		assert_int_equal(tblw_add_policy(w, bind, "example.com", 0, 0,
+		    &p), 0);
+	}
+	assert_int_equal(tblw_write_mem(w, &buf, &len), 0);
+	tblw_free(w);
+	assert_non_null(t = ectls_open_mem(buf, len, &err));
+	assert_int_equal(ectls_check(t), 0);
+	for (k = 0; k < 3; k++) {
+		const struct ectls_policy *x;
+
+		snprintf(bind, sizeof(bind), "b%d", k);
+		snprintf(val, sizeof(val), "/etc/ca-%d.pem", k);
+		snprintf(file, sizeof(file), "f%d.conf", k);
+		x = ectls_lookup(t, bind, "example.com");
+		assert_string_equal(ectls_get_tls_ca(x), val);
+		ectls_policy_prov(x, ECTLS_F_TLS_CA, &pv);
+		assert_string_equal(pv.file, file);
+		x = ectls_lookup(t, bind, "other.test");
+		assert_string_equal(ectls_get_tls_ca(x), val);
+	}
+	ectls_close(t);
+	free(buf);
+	diag_fini(&d);
+}
+
 /* Recompute every checksum after a deliberate change (crafted input). */
 static void
 fix_crcs(uint8_t *f, size_t len)
@@ -766,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_long_keys),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_dedup),
+		cmocka_unit_test(test_reused_buffers),
 		cmocka_unit_test(test_corrupt_every_byte),
 		cmocka_unit_test(test_crafted),
 		cmocka_unit_test(test_writer_errors),
