@@ -149,7 +149,8 @@ field_of(const char *name, size_t n)
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (fields[i].len == n && strcasecmp(fields[i].name, name) == 0)
+		if (fields[i].len == n && (fields[i].name[0] | 0x20) ==
+		    (name[0] | 0x20) && strcasecmp(fields[i].name, name) == 0)
 			return fields[i].field;
 	/* Momentum's name for the timeout after the final ".". */
 	if (strcasecmp(name, "dot_timeout") == 0)

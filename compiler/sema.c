@@ -5,7 +5,6 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,13 +72,20 @@ struct sema {
 	size_t			 nrecs, caprecs;
 };
 
+/* ASCII lower case, as tolower() in the C locale the program runs in. */
+static inline char
+lower(char c)
+{
+	return (char)(c | ((unsigned)(c - 'A') < 26u) << 5);
+}
+
 void
 sema_lower(char *buf, size_t size, const char *s)
 {
 	size_t i;
 
 	for (i = 0; i + 1 < size && s[i] != '\0'; i++)
-		buf[i] = (char)tolower((unsigned char)s[i]);
+		buf[i] = lower(s[i]);
 	buf[i] = '\0';
 }
 
@@ -325,8 +331,7 @@ path_push(struct sema *m, const char *kw, const struct ast_value *name)
 	m->pathlen += strlen(kw);
 	m->path[m->pathlen++] = ':';
 	for (i = 0; inst[i] != '\0'; i++)
-		m->path[m->pathlen++] = fold ?
-		    (char)tolower((unsigned char)inst[i]) : inst[i];
+		m->path[m->pathlen++] = fold ? lower(inst[i]) : inst[i];
 	/* A trailing dot does not make another domain. */
 	if (fold && i > 0 && m->path[m->pathlen - 1] == '.')
 		m->pathlen--;
