@@ -205,3 +205,55 @@ if grep -q '\[tls-key-mismatch\]' "$TMP/ecf/out"; then
 else
 	notok "EC key otherc.key (compressed) does not match u.crt"
 fi
+
+# Requirement cases of the semantic pass (issue 3), tests/lint/req/:
+#  - NAME.conf: its text output is exactly NAME.err, it triggers every id
+#    of its "# want:" line and no other id, exit 1 when it has an error;
+#  - NAME.ok.conf: no finding at all, exit 0 (boolean spellings, every
+#    scalar type's valid forms, domain forms, one-item lists).
+# UPDATE=1 rewrites the .err files.
+for c in tests/lint/req/*.conf; do
+	b=$(basename "$c" .conf)
+	(cd tests/lint/req && "$E" lint --no-includes "$b.conf" \
+	    >"$TMP/req.out" 2>"$TMP/req.err")
+	rc=$?
+	case $b in
+	*.ok)
+		if [ "$rc" -eq 0 ] && [ ! -s "$TMP/req.err" ] &&
+		    [ ! -s "$TMP/req.out" ]; then
+			ok "req $b: no finding, exit 0"
+		else
+			notok "req $b: no finding, exit 0 (exit $rc)"
+			sed 's/^/#   /' "$TMP/req.err" | head -10
+		fi
+		continue
+		;;
+	esac
+	[ -n "${UPDATE:-}" ] && cp "$TMP/req.err" "tests/lint/req/$b.err"
+	expect_same "req $b: diagnostics" "tests/lint/req/$b.err" "$TMP/req.err"
+	want=$(sed -n 's/^# want: //p' "$c" | tr ' ' '\n' | sort -u)
+	got=$(sed -n 's/.*\[\([a-z0-9-]*\)\]$/\1/p' "$TMP/req.err" | sort -u)
+	if [ -n "$want" ] && [ "$want" = "$got" ]; then
+		ok "req $b: triggers exactly $(echo $want)"
+	else
+		notok "req $b: triggers exactly $(echo $want) (got $(echo $got))"
+	fi
+	st=0
+	grep -q ': error: ' "$TMP/req.err" && st=1
+	if [ "$rc" -eq "$st" ]; then
+		ok "req $b: exit $rc"
+	else
+		notok "req $b: exit $rc, want $st"
+	fi
+done
+# Every finding of values.conf and bool-bad.conf sits on its own line:
+# a run reports all of them, not the first.
+for b in values bool-bad; do
+	n=$(grep -c '^[^#]' "tests/lint/req/$b.conf")
+	m=$(grep -c ': error: ' "tests/lint/req/$b.err")
+	if [ "$n" -eq "$m" ]; then
+		ok "req $b: one error per value line ($m)"
+	else
+		notok "req $b: one error per value line ($m of $n)"
+	fi
+done

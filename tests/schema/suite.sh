@@ -403,3 +403,119 @@ else
 	notok "coverage script flags unknown options, misplaced scopes, bad values"
 	sed 's/^/#   /' "$TMP/out" | head
 fi
+
+# --- external entities are never even opened ------------------------------------
+# The entity targets a FIFO without a writer: open(2) on it blocks, so a
+# loader that tried to read it would hang until `timeout` kills it (124).
+# xmllint --noent, which does resolve entities, is the control showing the
+# trap works.  With strace, also no open/openat of the path at all.
+mkfifo "$TMP/trap"
+xxe_file() {	# WHERE: content, attribute or parameter
+	local ent='<!ENTITY xxe SYSTEM "file://'"$TMP"'/trap">' use=''
+	case $1 in
+	parameter) ent='<!ENTITY % p SYSTEM "file://'"$TMP"'/trap"> %p;' ;;
+	attribute) use=' default="&xxe;"' ;;
+	esac
+	cat <<EOT
+<?xml version="1.0"?>
+<!DOCTYPE schema [ $ent ]>
+<schema version="1">
+  <options>
+    <option name="leak" type="string" scopes="global"$use>
+      <description>$( [ "$1" = content ] && echo '&xxe;' || echo d )</description>
+    </option>
+  </options>
+</schema>
+EOT
+}
+xxe_file content >"$TMP/xxe-c.xml"
+timeout 3 xmllint --noent --noout "$TMP/xxe-c.xml" >/dev/null 2>&1
+if [ $? -eq 124 ]; then
+	ok "XXE trap: a resolving parser (xmllint --noent) blocks on the FIFO"
+else
+	notok "XXE trap: a resolving parser (xmllint --noent) blocks on the FIFO"
+fi
+for w in content attribute parameter; do
+	xxe_file "$w" >"$TMP/xxe-$w.xml"
+	timeout 10 "$ECTLS" schema --schema "$TMP/xxe-$w.xml" leak \
+	    >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "^$TMP/xxe-$w.xml:[0-9]*\(:[0-9]*\)\?: error: " "$TMP/err"; then
+		ok "XXE ($w): schema --schema refuses, exit 2, never opens the entity"
+	else
+		notok "XXE ($w): schema --schema refuses, exit 2, never opens the entity (exit $rc)"
+	fi
+	timeout 10 "$ECTLS" lint --schema "$TMP/xxe-$w.xml" /dev/null \
+	    >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "^$TMP/xxe-$w.xml:[0-9]*\(:[0-9]*\)\?: error: .*\[schema\]$" "$TMP/err"; then
+		ok "XXE ($w): lint --schema refuses, exit 2, never opens the entity"
+	else
+		notok "XXE ($w): lint --schema refuses, exit 2, never opens the entity (exit $rc)"
+	fi
+	if command -v strace >/dev/null 2>&1; then
+		strace -f -qq -e trace=open,openat,openat2,stat,newfstatat \
+		    -o "$TMP/st" "$ECTLS" schema --schema "$TMP/xxe-$w.xml" \
+		    leak >/dev/null 2>&1
+		if grep -q "xxe-$w.xml" "$TMP/st" && ! grep -q "$TMP/trap" "$TMP/st"; then
+			ok "XXE ($w): strace shows the schema read, the entity path never touched"
+		else
+			notok "XXE ($w): strace shows the schema read, the entity path never touched"
+			grep trap "$TMP/st" | head -3 | sed 's/^/#   /'
+		fi
+	fi
+done
+
+# --- every TLS option of issue 3: type, default, scopes, version, dynamic
+# flag and engine all shown by `ectls schema OPTION` ----------------------------
+bad=
+for o in tls tls_ifavailable_fallback tls_verify tls_ca tls_certificate \
+    tls_key tls_ciphers tlsv13_ciphersuites tls_protocols tls_engine \
+    tls_allow_renegotiation tls_client_ca tls_verify_mode \
+    tls_verified_peer_can_relay use_ssl starttls_injection_policy \
+    tls_dhparams_file tls_enable_dhe_ciphers tls_ec_curve_names \
+    crypto_engine use_dane enable_dane use_mta_sts enable_mta_sts; do
+	"$ECTLS" schema "$o" >"$TMP/one" 2>&1 || { bad="$bad $o(exit)"; continue; }
+	grep -Eq '^  type:        (bool|enum|path|string|tokens|list)$' "$TMP/one" &&
+	    grep -q '^  default:     ' "$TMP/one" &&
+	    grep -Eq '^  scopes:      [a-z_]' "$TMP/one" &&
+	    grep -Eq '^  since:       4(\.[0-9]+)+$' "$TMP/one" &&
+	    grep -Eq '^  dynamic:     (yes|no|\(not documented\))' "$TMP/one" &&
+	    grep -Eq '^  engine:      (openssl|gnutls|both)$' "$TMP/one" ||
+	    bad="$bad $o"
+done
+if [ -z "$bad" ]; then
+	ok "every TLS option of the issue: type, default, scopes, since, dynamic, engine"
+else
+	notok "every TLS option of the issue: type, default, scopes, since, dynamic, engine:$bad"
+fi
+# Enum values and documented defaults of the main outbound options.
+"$ECTLS" schema tls_verify_mode >"$TMP/one" 2>&1
+"$ECTLS" schema starttls_injection_policy >>"$TMP/one" 2>&1
+"$ECTLS" schema max_outbound_connections >>"$TMP/one" 2>&1
+if grep -q '^  values:      none, require$' "$TMP/one" &&
+    grep -q '^  values:      allow, ignore, reject$' "$TMP/one" &&
+    grep -q '^  default:     reject$' "$TMP/one" &&
+    grep -q '^  range:       -1\.\.' "$TMP/one" &&
+    grep -q '^  default:     32$' "$TMP/one"; then
+	ok "schema: enum values, defaults, -1 allowed for max_outbound_connections"
+else
+	notok "schema: enum values, defaults, -1 allowed for max_outbound_connections"
+	sed 's/^/#   /' "$TMP/one" | grep -E 'values|default|range'
+fi
+# Every scope keyword issue 3 names, and the module stanzas it lists.
+"$ECTLS" schema --scopes >"$TMP/sc" 2>&1
+bad=
+for k in binding_group binding domain host esmtp_listener control_listener \
+    ecstream_listener http_listener listen peer pathway pathway_group \
+    threadpool eventloop security debug_flags logs snmp; do
+	grep -Eq "^$k +[a-z]+ +core " "$TMP/sc" || bad="$bad $k"
+done
+for k in ec_logger custom_logger opendkim sieve scriptlet adaptive; do
+	grep -Eq "^$k +[a-z]+ +module " "$TMP/sc" || bad="$bad $k(module)"
+done
+if [ -z "$bad" ]; then
+	ok "--scopes: every core scope and module stanza the issue names"
+else
+	notok "--scopes: every core scope and module stanza the issue names:$bad"
+fi
