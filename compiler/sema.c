@@ -563,6 +563,43 @@ check_option(struct sema *m, const struct ast_node *n, const char *scope)
 
 /* ---- scopes ---- */
 
+/*
+ * Whether the pattern p[0..n) is anchored at both ends: a "^" outside a
+ * character class and not escaped (it may sit in a group:
+ * "(?:^|[.])example[.]com$"), and an unescaped "$" at the end.
+ */
+static int
+regex_anchored(const char *p, size_t n)
+{
+	size_t i, k;
+	int start = 0, in_class = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (in_class) {
+			if (p[i] == ']')
+				in_class = 0;
+		} else if (p[i] == '[') {
+			in_class = 1;
+			/* "[]...]" and "[^]...]": that "]" is a member. */
+			if (i + 1 < n && p[i + 1] == '^')
+				i++;
+			if (i + 1 < n && p[i + 1] == ']')
+				i++;
+		} else if (p[i] == '^')
+			start = 1;
+	}
+	if (!start || n < 2 || p[n - 1] != '$')
+		return 0;
+	/* An odd number of backslashes before it makes "$" literal. */
+	for (k = 0; k < n - 1 && p[n - 2 - k] == '\\'; k++)
+		continue;
+	return k % 2 == 0;
+}
+
 static void
 check_regex(struct sema *m, const struct ast_value *v)
 {
@@ -589,8 +626,7 @@ check_regex(struct sema *m, const struct ast_value *v)
 		return;
 	}
 	pcre2_code_free(re);
-	/* "^" may sit in a group: "(?:^|[.])example[.]com$". */
-	if (len < 4 || memchr(s + 1, '^', len - 2) == NULL || s[len - 2] != '$')
+	if (!regex_anchored(s + 1, len - 2))
 		warn(m, "regex-unanchored", &v->loc,
 		    "regular expression %s is not anchored with \"^...$\": it "
 		    "also matches longer names that contain it", s);
