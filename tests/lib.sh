@@ -38,3 +38,17 @@ expect_same() {
 		return 1
 	fi
 }
+
+# sarif_python : print the python3 that has jsonschema and rfc3987 (what
+# tests/report/validate_sarif.py needs), or nothing.  Debian's python3 has
+# them (python3-jsonschema, scripts/install-deps); a python3 earlier in PATH
+# (pyenv, venv) may not.
+sarif_python() {
+	local p
+	for p in /usr/bin/python3 python3; do
+		if "$p" -c 'import jsonschema, rfc3987' 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}

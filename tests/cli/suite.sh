@@ -187,13 +187,7 @@ fi
 
 # SARIF: valid (tests/report's validator and the OASIS schema), one rule
 # per check id, results as the text run.
-py=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import jsonschema, rfc3987' 2>/dev/null; then
-		py=$p
-		break
-	fi
-done
+py=$(sarif_python)
 s=$TMP/mixed.sarif
 if [ -n "$py" ] && "$py" tests/report/validate_sarif.py \
     tests/report/sarif-schema-2.1.0.json "$s" >"$TMP/val" 2>&1; then

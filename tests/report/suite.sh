@@ -20,15 +20,7 @@ here=tests/report
 schema=$here/sarif-schema-2.1.0.json
 unit=$BUILD/tests/unit/test_report
 
-# Debian's python3 has python3-jsonschema (scripts/install-deps); a python3
-# earlier in PATH (pyenv, venv) may not.
-py=
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import jsonschema, rfc3987' 2>/dev/null; then
-		py=$p
-		break
-	fi
-done
+py=$(sarif_python)
 
 validate_sarif() {	# NAME FILE...
 	local name=$1; shift
