@@ -302,13 +302,28 @@ log_custom(const struct attempt *a, const char *rcpt,
 	return 0;
 }
 
+/*
+ * Postfix's spelling of a protocol, whatever the engine: "TLSv1.2"
+ * (OpenSSL's name, which Postfix logs); GnuTLS says "TLS1.2".  Cipher
+ * names likewise (tls_cipher_openssl_name()).
+ */
+static const char *
+postfix_protocol(const char *p, char *buf, size_t len)
+{
+	if (strncmp(p, "TLS1.", 5) == 0) {
+		snprintf(buf, len, "TLSv%s", p + 3);
+		return buf;
+	}
+	return p;
+}
+
 static void
 log_attempt(const struct attempt *a, const char *const *rcpts,
     const struct smtpc_rcpt *rr, size_t n)
 {
 	const struct smtpc_result *r = a->res;
 	const struct tls_conn_info *ti = r != NULL && r->tls ? &r->info : NULL;
-	char ts[32];
+	char ts[32], proto[32];
 	size_t i;
 	int builtin = 0;
 
@@ -321,8 +336,10 @@ log_attempt(const struct attempt *a, const char *const *rcpts,
 		fprintf(logfp, "%s %s[%ld]: %s TLS connection established to "
 		    "%s[%s]:%u: %s with cipher %s (%d/%d bits)\n", ts,
 		    progname, (long)getpid(), smtpc_trust_name(r->trust),
-		    a->host, a->ip, a->port, ti->protocol, ti->cipher,
-		    ti->usebits, ti->algbits);
+		    a->host, a->ip, a->port,
+		    postfix_protocol(ti->protocol, proto, sizeof(proto)),
+		    tls_cipher_openssl_name(ti->cipher), ti->usebits,
+		    ti->algbits);
 	for (i = 0; i < n; i++) {
 		if (logfmt == LOG_TEXT && log_custom(a, rcpts[i], &rr[i], 0) ==
 		    0)

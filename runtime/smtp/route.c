@@ -88,6 +88,25 @@ route_cmp(const void *a, const void *b)
 	return (x->pref > y->pref) - (x->pref < y->pref);
 }
 
+/*
+ * routes: every item by its preference ("?pref=N", 0 when absent; the MX
+ * hosts of "__mx__" by theirs), lowest first; equal preferences keep the
+ * order of the list.  Insertion sort: stable, and lists are short.
+ */
+static void
+route_sort_stable(struct route_list *rl)
+{
+	struct route_host h;
+	size_t i, j;
+
+	for (i = 1; i < rl->n; i++) {
+		h = rl->v[i];
+		for (j = i; j > 0 && rl->v[j - 1].pref > h.pref; j--)
+			rl->v[j] = rl->v[j - 1];
+		rl->v[j] = h;
+	}
+}
+
 static unsigned int
 route_get16(const unsigned char *p)
 {
@@ -257,8 +276,10 @@ route_plan(const char *domain, const char *gateway,
 		if (route_push(rl, &h) == -1)
 			goto nomem;
 	}
-	if (nroutes > 0 && rl->n > 0)
+	if (nroutes > 0 && rl->n > 0) {
+		route_sort_stable(rl);
 		return ROUTE_OK;
+	}
 	return route_mx(domain, port, rl, why, whylen);
 nomem:
 	route_list_fini(rl);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * route.h -- where to deliver a domain's mail: `gateway`, else `routes`
- * ("smtp://host[:port]?pref=N" items and "__mx__"), else the domain's MX
+ * ("smtp://host[:port]?pref=N" items and "__mx__", tried by preference,
+ * lowest first, equal ones in list order), else the domain's MX
  * records (lowest preference first; RFC 7505 null MX refused), else the
  * domain itself (RFC 5321 5.1 implicit MX); then each host's addresses
  * (A/AAAA through getaddrinfo, or a --resolve override, like curl's).

@@ -154,22 +154,34 @@ smtpc_timeout(const struct smtpc *s, enum smtpc_state st)
 	}
 }
 
-/* An I/O failure in the current state: defer what is pending. */
+/*
+ * An I/O failure (status st) in the current state: defer what is pending.
+ * A timeout names the seconds waited: the policy's value for the phase.
+ */
 static void
-smtpc_io_failed(struct smtpc *s, const char *what)
+smtpc_io_failed(struct smtpc *s, const char *what, enum io_status st)
 {
 	char buf[SMTPC_REPLY_MAX];
 
-	snprintf(buf, sizeof(buf), "%s%s%s while %s", what,
-	    what[0] ? ": " : "", io_error(s->io), smtpc_state_doing[s->st]);
+	if (st == IO_TIMEOUT)
+		snprintf(buf, sizeof(buf), "%s%stimed out after %u s while %s",
+		    what, what[0] ? ": " : "", smtpc_timeout(s, s->st),
+		    smtpc_state_doing[s->st]);
+	else
+		snprintf(buf, sizeof(buf), "%s%s%s while %s", what,
+		    what[0] ? ": " : "", io_error(s->io),
+		    smtpc_state_doing[s->st]);
 	smtpc_settle(s, SMTPC_DEFERRED, buf);
 }
 
 static int
 smtpc_send(struct smtpc *s, const char *buf, size_t len)
 {
-	if (io_write(s->io, buf, len, smtpc_timeout(s, s->st)) != IO_OK) {
-		smtpc_io_failed(s, "");
+	enum io_status st;
+
+	if ((st = io_write(s->io, buf, len, smtpc_timeout(s, s->st))) !=
+	    IO_OK) {
+		smtpc_io_failed(s, "", st);
 		return -1;
 	}
 	return 0;
@@ -207,7 +219,7 @@ smtpc_read_reply(struct smtpc *s)
 		    SMTP_LINE_MAX, &len, smtpc_timeout(s, s->st));
 		if (st != IO_OK) {
 			smtpc_io_failed(s, st == IO_TOOLONG ?
-			    "malformed reply" : "");
+			    "malformed reply" : "", st);
 			return -1;
 		}
 		rs = smtp_reply_feed(&s->reply, s->line, len, &why);
@@ -244,6 +256,7 @@ smtpc_starttls(struct smtpc *s)
 	const struct smtpc_params *p = s->p;
 	struct smtpc_result *r = s->r;
 	struct tls_conn *conn;
+	enum io_status hs;
 	char why[SMTPC_REPLY_MAX], err[256];
 	int chain;
 
@@ -258,12 +271,16 @@ smtpc_starttls(struct smtpc *s)
 	if (p->tls_sessions != NULL)
 		(void)tls_conn_use_cache(conn, p->tls_sessions,
 		    p->tls_dest != NULL ? p->tls_dest : p->servername);
-	if (io_starttls(s->io, conn, p->to.greeting) != IO_OK) {
+	if ((hs = io_starttls(s->io, conn, p->to.greeting)) != IO_OK) {
 		tls_conn_forget_session(conn);	/* (the io owns conn) */
 		r->tls_failed = 1;
 		r->discarded = s->io->discarded;
-		snprintf(why, sizeof(why), "TLS handshake failed: %s",
-		    io_error(s->io));
+		if (hs == IO_TIMEOUT)
+			snprintf(why, sizeof(why), "TLS handshake failed: "
+			    "timed out after %u s", p->to.greeting);
+		else
+			snprintf(why, sizeof(why), "TLS handshake failed: %s",
+			    io_error(s->io));
 		smtpc_settle(s, SMTPC_DEFERRED, why);
 		return SMTPC_ST_DONE;
 	}
@@ -277,8 +294,15 @@ smtpc_starttls(struct smtpc *s)
 	    (tls_conn_match_name(conn, p->servername) ||
 	    tls_conn_match_name(conn, p->domain));
 	chain = r->info.chain_ok;
+	/*
+	 * Postfix's words: "Verified" only where the policy checks the name
+	 * (host; optional, which checks and logs) and it matched; a trusted
+	 * chain whose name was not checked (ca, no) or did not match is
+	 * "Trusted".
+	 */
 	r->trust = !r->info.peer_cert ? SMTPC_TRUST_ANONYMOUS :
-	    !chain ? SMTPC_TRUST_UNTRUSTED : r->name_ok ?
+	    !chain ? SMTPC_TRUST_UNTRUSTED : r->name_ok &&
+	    (p->verify == TLS_VERIFY_HOST || p->verify == TLS_VERIFY_OPTIONAL) ?
 	    SMTPC_TRUST_VERIFIED : SMTPC_TRUST_TRUSTED;
 	switch (p->verify) {
 	case TLS_VERIFY_CA:

@@ -126,7 +126,8 @@ struct smtpc_rcpt {
 enum smtpc_trust {
 	SMTPC_TRUST_ANONYMOUS = 0,	/* no peer certificate */
 	SMTPC_TRUST_UNTRUSTED,		/* chain not verified */
-	SMTPC_TRUST_TRUSTED,		/* chain verified, name not */
+	SMTPC_TRUST_TRUSTED,		/* chain verified; name not checked
+					   (ca, no) or not matched */
 	SMTPC_TRUST_VERIFIED		/* chain and name verified */
 };
 const char *smtpc_trust_name(enum smtpc_trust);	/* "Trusted" ... */

@@ -2166,3 +2166,12 @@ tls_conn_forget_session(struct tls_conn *c)
 	    (e = sess_find(c->cache, c->key)) != NULL)
 		sess_remove(c->cache, e);
 }
+
+#ifdef ECTLS_NO_OPENSSL
+/* Without OpenSSL there is no other name to give (tls.h). */
+const char *
+tls_cipher_openssl_name(const char *name)
+{
+	return name;
+}
+#endif

@@ -321,6 +321,16 @@ int	tls_conn_match_name(struct tls_conn *, const char *host);
 int	tls_name_match(const char *pattern, const char *host);
 
 /*
+ * The name OpenSSL (and so Postfix's log) gives the cipher suite whose
+ * name an engine reported: GnuTLS reports the standard (IANA) name of a
+ * TLS 1.2 suite, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", which OpenSSL
+ * calls "ECDHE-RSA-AES256-GCM-SHA384".  A name OpenSSL already uses, a
+ * TLS 1.3 suite (one name in both), or a suite OpenSSL does not know is
+ * returned as it is.  The result is static or `name` itself.
+ */
+const char *tls_cipher_openssl_name(const char *name);
+
+/*
  * Session resumption.  A client-side cache of TLS sessions, each stored
  * as the engine's own serialization (opaque bytes, so a cache can be
  * copied into a forked worker and sessions passed back over a pipe), under

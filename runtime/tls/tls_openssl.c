@@ -1686,3 +1686,14 @@ const struct tls_backend tls_backend_openssl = {
 	.session_take = ossl_session_take,
 	.resumed = ossl_resumed,
 };
+
+const char *
+tls_cipher_openssl_name(const char *name)
+{
+	const char *o;
+
+	if (name == NULL || strncmp(name, "TLS_", 4) != 0)
+		return name;
+	o = OPENSSL_cipher_name(name);
+	return o != NULL && strcmp(o, "(NONE)") != 0 ? o : name;
+}

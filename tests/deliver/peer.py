@@ -16,10 +16,22 @@ events.  --scenario is a comma-separated list:
                    write, then the handshake (the injected line must never
                    be read as the reply to the EHLO sent inside TLS)
   banner421        "421" greeting, then close
-  fail=PHASE:CODE  reply CODE at PHASE (banner ehlo mail rcpt data dot);
+  fail=PHASE:CODE  reply CODE at PHASE (banner ehlo starttls tlsehlo mail
+                   rcpt data dot; tlsehlo is the EHLO inside TLS);
                    ehlo=5xx also refuses HELO
+  failrcpt=LOCAL:CODE  reply CODE to the RCPT TO of LOCAL@... only
+  noehlo           EHLO -> 502, HELO -> 250 (an RFC 821 server)
+  first421         the first connection gets a "421" greeting, later ones
+                   the default behaviour
+  nopipe-tls       PIPELINING offered in clear, not inside TLS
+  badreply=PHASE   a malformed reply ("2x0 ...") at PHASE
+  longreply=PHASE  a reply line of 1,200 bytes at PHASE
   dropdata         close the connection in the middle of the message
-  silent=PHASE     stop answering at PHASE (the client must time out)
+  silent=PHASE     stop answering at PHASE (the client must time out);
+                   silent=tls: "220" to STARTTLS, then no handshake
+
+"PIPELINED CMD" is recorded when the command CMD arrived together with
+the next one (the client did not wait for the reply: RFC 2920).
 
 The process exits after --conns connections or --lifetime seconds.
 Deterministic: no randomness, one connection at a time.
@@ -61,11 +73,19 @@ class Conn:
 
 
 def parse_scenario(s):
-    sc = {"fail": {}, "silent": None, "flags": set()}
+    sc = {"fail": {}, "failrcpt": {}, "bad": {}, "silent": None,
+          "flags": set()}
     for item in filter(None, s.split(",")):
         if item.startswith("fail="):
             phase, code = item[5:].split(":")
             sc["fail"][phase] = code
+        elif item.startswith("failrcpt="):
+            local, code = item[9:].split(":")
+            sc["failrcpt"][local.lower()] = code
+        elif item.startswith("badreply="):
+            sc["bad"][item[9:]] = b"2x0 malformed reply\r\n"
+        elif item.startswith("longreply="):
+            sc["bad"][item[10:]] = b"250 " + b"x" * 1196 + b"\r\n"
         elif item.startswith("silent="):
             sc["silent"] = item[7:]
         else:
@@ -80,6 +100,9 @@ def reply(c, sc, phase, default):
         while c.readline() is not None:
             pass
         return False
+    if phase in sc["bad"]:
+        c.send(sc["bad"][phase])
+        return True
     code = sc["fail"].get(phase)
     if code is not None:
         c.send(("%s %s.0.0 scripted failure at %s\r\n" %
@@ -89,9 +112,9 @@ def reply(c, sc, phase, default):
     return True
 
 
-def session(c, sc, sslctx):
+def session(c, sc, sslctx, n):
     flags = sc["flags"]
-    if "banner421" in flags:
+    if "banner421" in flags or ("first421" in flags and n == 1):
         c.send(b"421 4.3.2 peer.example.test busy, try later\r\n")
         return
     if not reply(c, sc, "banner", b"220 peer.example.test ESMTP scripted\r\n"):
@@ -102,6 +125,8 @@ def session(c, sc, sslctx):
         if line is None:
             return
         cmd = line.split(b" ", 1)[0].upper()
+        if not data and c.buf:
+            c.rec.write("PIPELINED %s\n" % cmd.decode("latin-1"))
         if data:
             if line == b".":
                 data = False
@@ -111,6 +136,9 @@ def session(c, sc, sslctx):
                 return
             continue
         if cmd in (b"EHLO", b"HELO"):
+            if cmd == b"EHLO" and "noehlo" in flags:
+                c.send(b"502 5.5.1 EHLO not implemented\r\n")
+                continue
             if cmd == b"HELO" and "ehlo" in sc["fail"]:
                 code = sc["fail"]["ehlo"]
                 c.send(("%s %s.0.0 no HELO either\r\n" % (code, code[0])).encode())
@@ -119,16 +147,28 @@ def session(c, sc, sslctx):
                 c.send(b"250 peer.example.test\r\n")
                 continue
             ext = [b"peer.example.test", b"PIPELINING", b"8BITMIME"]
+            if c.tls and "nopipe-tls" in flags:
+                ext.remove(b"PIPELINING")
             if not c.tls and "nostarttls" not in flags:
                 ext.append(b"STARTTLS")
             out = b"".join(b"250-" + e + b"\r\n" for e in ext[:-1])
             out += b"250 " + ext[-1] + b"\r\n"
-            if not reply(c, sc, "ehlo", out):
+            if not reply(c, sc, "tlsehlo" if c.tls else "ehlo", out):
                 return
         elif cmd == b"STARTTLS":
+            if "starttls" in sc["fail"] or "starttls" in sc["bad"]:
+                reply(c, sc, "starttls", b"")
+                continue
             if "tls454" in flags:
                 c.send(b"454 4.7.0 TLS not available due to local problem\r\n")
                 continue
+            if sc["silent"] == "tls":
+                # "220", then no handshake: the client must time out.
+                c.send(b"220 2.0.0 Ready to start TLS\r\n")
+                c.rec.write("TLS-FAIL silent\n")
+                while c.sock.recv(65536):
+                    pass
+                return
             if "tlsabort" in flags:
                 c.send(b"220 2.0.0 Ready to start TLS\r\n")
                 c.rec.write("TLS-FAIL aborted by the peer\n")
@@ -154,6 +194,13 @@ def session(c, sc, sslctx):
             if not reply(c, sc, "mail", b"250 2.1.0 Ok\r\n"):
                 return
         elif cmd == b"RCPT":
+            local = line[8:].strip(b"<>").split(b"@")[0].decode(
+                "latin-1").lower()
+            code = sc["failrcpt"].get(local)
+            if code is not None:
+                c.send(("%s %s.1.1 scripted failure for %s\r\n" %
+                        (code, code[0], local)).encode())
+                continue
             if not reply(c, sc, "rcpt", b"250 2.1.5 Ok\r\n"):
                 return
         elif cmd == b"DATA":
@@ -208,7 +255,7 @@ def main():
         rec.flush()
         c = Conn(s, rec)
         try:
-            session(c, sc, sslctx)
+            session(c, sc, sslctx, n)
         except (OSError, ssl.SSLError) as e:
             rec.write("ERROR %s\n" % e)
         finally:

@@ -7,6 +7,9 @@
 #   wild.crt/.key      *.example.test (SAN DNS:*.example.test)
 #   wrong.crt/.key     wrong.example.org (SAN DNS:wrong.example.org)
 #   expired.crt/.key   mx.example.test, 2020-01-01 .. 2021-01-01
+#   cnonly.crt/.key    CN mx.example.test, no subjectAltName
+#   cnother.crt/.key   CN mx.example.test, SAN DNS:other.example.org only
+#   dom.crt/.key       CN and SAN DNS:req-host.test (the recipient domain)
 #   client.crt/.key    client.example.test, clientAuth
 #   client2.crt/.key   client2.example.test, clientAuth (another identity)
 #   other-root.crt     an unrelated CA (for "untrusted")
@@ -55,6 +58,17 @@ subjectAltName = DNS:mx.example.test
 basicConstraints = CA:FALSE
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:*.example.test
+[ v3_nosan ]
+basicConstraints = CA:FALSE
+extendedKeyUsage = serverAuth
+[ v3_other ]
+basicConstraints = CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:other.example.org
+[ v3_dom ]
+basicConstraints = CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:req-host.test
 [ v3_wrong ]
 basicConstraints = CA:FALSE
 extendedKeyUsage = serverAuth
@@ -81,6 +95,9 @@ leaf mx mx.example.test v3_mx 20240101000000Z 20360101000000Z
 leaf wild '*.example.test' v3_wild 20240101000000Z 20360101000000Z
 leaf wrong wrong.example.org v3_wrong 20240101000000Z 20360101000000Z
 leaf expired mx.example.test v3_mx 20200101000000Z 20210101000000Z
+leaf cnonly mx.example.test v3_nosan 20240101000000Z 20360101000000Z
+leaf cnother mx.example.test v3_other 20240101000000Z 20360101000000Z
+leaf dom req-host.test v3_dom 20240101000000Z 20360101000000Z
 leaf client client.example.test v3_client 20240101000000Z 20360101000000Z
 leaf client2 client2.example.test v3_client 20240101000000Z 20360101000000Z
 # An unrelated CA, in its own directory so its serial/index stay apart.

@@ -73,10 +73,19 @@ mkconf() {
 	local e=$1 gw="mx.example.test:$PEERPORT"
 	{
 	echo "tls_engine = $e"
+	# Each engine's own dialect: TLS 1.2 only; one TLS 1.2 cipher; one
+	# TLS 1.3 suite (GnuTLS: all in the priority string, tls_ciphers).
+	local req="tls = required tls_verify = host tls_ca = \"$PKI/root.crt\""
 	if [ "$e" = gnutls ]; then
 		echo 'tls_ciphers = "NORMAL:-VERS-SSL3.0"'
+		echo "domain \"p12.test\" { $req tls_ciphers = \"NORMAL:-VERS-ALL:+VERS-TLS1.2\" }"
+		echo "domain \"c12.test\" { $req tls_ciphers = \"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305\" }"
+		echo "domain \"c13.test\" { $req tls_ciphers = \"NORMAL:-VERS-SSL3.0:-CIPHER-ALL:+CHACHA20-POLY1305\" }"
 	else
 		echo 'tls_protocols = "+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1"'
+		echo "domain \"p12.test\" { $req tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1:-TLSv1.3\" }"
+		echo "domain \"c12.test\" { $req tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1:-TLSv1.3\" tls_ciphers = \"ECDHE-ECDSA-CHACHA20-POLY1305\" }"
+		echo "domain \"c13.test\" { $req tlsv13_ciphersuites = \"TLS_CHACHA20_POLY1305_SHA256\" }"
 	fi
 	cat <<CF
 ehlo_hostname = "client.example.test"
@@ -97,6 +106,11 @@ domain "opt.test" { tls = required tls_verify = optional tls_ca = "$PKI/root.crt
 domain "ifa.test" { tls = ifavailable }
 domain "ifa-nofb.test" { tls = ifavailable tls_ifavailable_fallback = false }
 domain "plain.test" { tls = no }
+binding "strict" {
+  domain "plain.test" { tls = required tls_verify = host tls_ca = "$PKI/root.crt" }
+}
+domain "slow.test" { tls = no ehlo_timeout = 1 mailfrom_timeout = 2 rcptto_timeout = 3 body_timeout = 4 }
+domain "slowtls.test" { tls = required tls_verify = host tls_ca = "$PKI/root.crt" ehlo_timeout = 1 }
 domain "pf-req.test" { tls = required tls_verify = host tls_ca = "$PKI/root.crt" gateway = "mx.example.test:$PFTLS" }
 domain "pf-req2.test" { tls = required tls_verify = host tls_ca = "$PKI/root.crt" gateway = "mx.example.test:$PFTLS" }
 domain "pf-plain.test" { tls = no gateway = "mx.example.test:$PFTLS" }
@@ -106,14 +120,46 @@ CF
 	} >"$TMP/$e.conf"
 }
 
+# mkroute ENGINE -> $TMP/ENGINE-route.conf: no gateway, so DNS (the
+# fakedns.c stand-in) and routes choose the hosts; remote_smtp_port is the
+# peer's port.
+mkroute() {
+	cat >"$TMP/$1-route.conf" <<CF
+tls_engine = $1
+tls = no
+ehlo_hostname = "client.example.test"
+remote_smtp_port = $PEERPORT
+connect_timeout = 2
+ehlo_timeout = 2
+mailfrom_timeout = 2
+rcptto_timeout = 2
+body_timeout = 2
+rset_timeout = 2
+domain "routes.route.test" { routes = ( "smtp://r3.route.test?pref=30" "smtp://r1.route.test?pref=10" "__mx__" ) }
+domain "gw.route.test" { gateway = "r1.route.test" routes = ( "smtp://r3.route.test?pref=30" ) }
+CF
+}
+
 for e in openssl gnutls; do
 	mkconf $e
-	if ! "$ECTLS" compile "$TMP/$e.conf" -o "$TMP/$e.ectp" >"$TMP/compile.log" 2>&1; then
+	mkroute $e
+	if ! "$ECTLS" compile "$TMP/$e.conf" -o "$TMP/$e.ectp" >"$TMP/compile.log" 2>&1 ||
+	    ! "$ECTLS" compile "$TMP/$e-route.conf" -o "$TMP/$e-route.ectp" >>"$TMP/compile.log" 2>&1; then
 		notok "$e: test configuration compiles"
 		sed 's/^/#   /' "$TMP/compile.log"
 		exit 1
 	fi
 done
+
+# The res_query() stand-in (fakedns.c) for the routing cases.
+FAKEDNS=$TMP/fakedns.so
+if ! ${CC:-cc} -shared -fPIC -O2 -Wall -Werror -o "$FAKEDNS" $HERE/fakedns.c >"$TMP/fd.log" 2>&1; then
+	notok "fakedns.so builds"; sed 's/^/#   /' "$TMP/fd.log"; exit 1
+fi
+# An ASan build (make check-asan) needs its runtime first in the preload.
+PRELOAD=$(ldd "$DELIVER" 2>/dev/null | awk '/libasan/ { print $3 }')
+PRELOAD=${PRELOAD:+$PRELOAD:}$FAKEDNS
+export ECTLS_FAKE_DNS="mx.route.test=30:mxc.route.test,10:mxa.route.test,20:mxb.route.test;a.route.test=nodata;nx.route.test=nxdomain;null.route.test=0:.;lh.route.test=10:localhost;routes.route.test=20:r2.route.test"
 
 # A message with LF line ends, a line starting with "." and no final LF.
 MSG=$TMP/msg
@@ -129,10 +175,45 @@ send() {
 	shift 2
 	for r in "$@"; do to+=(--to "$r"); done
 	rm -f "$TMP/log"
-	"$DELIVER" send --table "$tbl" --from sender@client.example.test \
+	"$DELIVER" send --table "$tbl" ${BINDING:+--binding "$BINDING"} \
+	    --from sender@client.example.test \
 	    "${to[@]}" --resolve mx.example.test:127.0.0.1 --log "$TMP/log" \
-	    --log-format "$fmt" "$MSG" >"$TMP/out" 2>&1
+	    --log-format "$fmt" "${SRC:-$MSG}" <"$MSG" >"$TMP/out" 2>&1
 	rc=$?
+}
+
+# rsend ENGINE RCPT : send under the route table, DNS from fakedns.so;
+# every host name of the fake DNS resolves to 127.0.0.1 (--resolve),
+# except localhost (the real getaddrinfo).
+rsend() {
+	local h res=()
+	for h in mxa mxb mxc a r1 r2 r3; do
+		res+=(--resolve "$h.route.test:127.0.0.1")
+	done
+	rm -f "$TMP/log"
+	LD_PRELOAD=$PRELOAD "$DELIVER" send --table "$TMP/$1-route.ectp" \
+	    --from sender@client.example.test --to "$2" "${res[@]}" \
+	    --log "$TMP/log" "$MSG" >"$TMP/out" 2>&1
+	rc=$?
+}
+
+# relays : the relay= host of every line of the log, space-separated
+relays() { sed -n 's/.* relay=\([^[]*\)\[.*/\1/p' "$TMP/log" | tr '\n' ' '; }
+
+# json_keys NAME : every line of $TMP/log has exactly the keys issue 6
+# lists, plus the documented extras (time, tls_trust, tls_resumed).
+JSON_KEYS='["status","binding","domain","rcpt","host","ip","port","reply",
+  "outbound_tls","outbound_tls_type","outbound_tls_protocol","outbound_tls_cipher",
+  "outbound_tls_cipher_algbits","outbound_tls_cipher_usebits","outbound_tls_verified",
+  "outbound_tls_issuer","outbound_tls_subject","time","tls_trust","tls_resumed"]'
+json_keys() {
+	if [ -s "$TMP/log" ] && jq -se --argjson k "$JSON_KEYS" \
+	    'all(keys == ($k | sort))' "$TMP/log" >/dev/null; then
+		ok "$1"
+	else
+		notok "$1"
+		sed 's/^/#   /' "$TMP/log"
+	fi
 }
 
 # check NAME WANT_RC LOG_ERE [REC_ERE [REC_ABSENT_ERE]]
@@ -168,7 +249,7 @@ NOMAIL='MAIL FROM'		# for required: no MAIL FROM at all
 PLAINMAIL='^plain: MAIL'
 
 for e in openssl gnutls; do
-	proto='TLSv?1\.[23]'
+	proto='TLSv1\.[23]'	# Postfix's (OpenSSL's) spelling under both engines
 	# Success paths.
 	peer_case $e "required+host: verified delivery" ok mx req-host.test 0 \
 	    "Verified TLS connection established to mx\.example\.test\[127\.0\.0\.1\]:$PEERPORT: $proto with cipher [A-Z0-9_-]+ \([0-9]+/[0-9]+ bits\)" \
@@ -236,15 +317,207 @@ for e in openssl gnutls; do
 			peer_case $e "$ph $code in clear" fail=$ph:$code mx plain.test $want \
 			    "status=$word \($code ${code:0:1}\.0\.0 scripted failure at $ph"
 			peer_case $e "$ph $code inside TLS (pipelined)" fail=$ph:$code mx req-host.test $want \
-			    "status=$word \($code ${code:0:1}\.0\.0 scripted failure at $ph"
+			    "status=$word \($code ${code:0:1}\.0\.0 scripted failure at $ph" \
+			    '^PIPELINED MAIL' "$PLAINMAIL"
 		done
 	done
 	peer_case $e "disconnect mid-DATA defers" dropdata mx plain.test 75 \
 	    'status=deferred \(.*connection closed by the peer while sending the message body'
-	peer_case $e "silent server at greeting times out" silent=banner mx plain.test 75 \
-	    'status=deferred \(timed out while receiving the initial server greeting'
-	peer_case $e "silent server after the message times out" silent=dot mx req-host.test 75 \
-	    'status=deferred \(timed out while sending the message body'
+	peer_case $e "silent server after the message (inside TLS) times out" silent=dot mx req-host.test 75 \
+	    'status=deferred \(timed out after 2 s while sending the message body' '^tls: MAIL' "$PLAINMAIL"
+
+	# ---- audit additions (issue 6) ----
+	# Postfix's words: "Verified" only when the name was checked.
+	peer_case $e "required+ca: right name, still Trusted (name not checked)" ok mx req-ca.test 0 \
+	    'Trusted TLS connection established' '^tls: MAIL'
+	# RFC 6125: CN only without any DNS subjectAltName; the recipient
+	# domain is a valid reference identity too.
+	peer_case $e "required+host: CN fallback without subjectAltName" ok cnonly req-host.test 0 \
+	    'Verified TLS connection established' '^tls: MAIL'
+	peer_case $e "required+host: CN ignored when a DNS subjectAltName exists" ok cnother req-host.test 75 \
+	    'status=deferred \(server certificate not verified: subject' 'TLS-UP' "$NOMAIL"
+	peer_case $e "required+host: certificate names the recipient domain" ok dom req-host.test 0 \
+	    'Verified TLS connection established' '^tls: MAIL'
+	# EHLO refused, HELO accepted: delivery in clear; required defers.
+	peer_case $e "EHLO 502 then HELO: delivered (tls=no)" noehlo mx plain.test 0 \
+	    'status=sent' '^plain: HELO client\.example\.test' 'STARTTLS'
+	peer_case $e "EHLO 502 then HELO: required defers (no STARTTLS)" noehlo mx req-host.test 75 \
+	    'status=deferred \(TLS is required, but was not offered' '^plain: HELO' "$NOMAIL"
+	# PIPELINING: used inside TLS, never in clear, and the clear EHLO's
+	# offer is forgotten after STARTTLS.
+	peer_case $e "PIPELINING used inside TLS when offered" ok mx req-host.test 0 \
+	    'status=sent' '^PIPELINED MAIL'
+	peer_case $e "PIPELINING not used in clear" ok mx plain.test 0 \
+	    'status=sent' '^plain: MAIL' '^PIPELINED'
+	peer_case $e "clear EHLO's PIPELINING forgotten after STARTTLS" nopipe-tls mx req-host.test 0 \
+	    'status=sent' '^tls: MAIL' '^PIPELINED'
+	# Malformed and over-long replies are errors.
+	peer_case $e "malformed reply defers" badreply=mail mx plain.test 75 \
+	    'status=deferred \(malformed reply while sending MAIL FROM: reply line does not start with a three-digit code'
+	peer_case $e "over-long reply line defers" longreply=ehlo mx plain.test 75 \
+	    'status=deferred \(malformed reply: line too long while performing the EHLO handshake'
+	peer_case $e "malformed STARTTLS reply: required defers" badreply=starttls mx req-host.test 75 \
+	    'status=deferred \(malformed reply while sending STARTTLS' '' "$NOMAIL"
+	# The other phases' 4xx/5xx: EHLO 421, STARTTLS 5xx, EHLO in TLS.
+	peer_case $e "EHLO 421 defers" fail=ehlo:421 mx plain.test 75 \
+	    'status=deferred \(421 4\.0\.0 scripted failure at ehlo' '' "$NOMAIL"
+	peer_case $e "required: 554 to STARTTLS defers" fail=starttls:554 mx req-host.test 75 \
+	    'status=deferred \(STARTTLS failed: 554 5\.0\.0' '' "$NOMAIL"
+	peer_case $e "ifavailable, fallback=false: 554 to STARTTLS defers" fail=starttls:554 mx ifa-nofb.test 75 \
+	    'status=deferred \(STARTTLS failed: 554' '' "$NOMAIL"
+	peer_case $e "EHLO inside TLS 451 defers" fail=tlsehlo:451 mx req-host.test 75 \
+	    'status=deferred \(451 4\.0\.0 scripted failure at tlsehlo' 'TLS-UP' "$NOMAIL"
+	peer_case $e "EHLO inside TLS 550 fails" fail=tlsehlo:550 mx req-host.test 69 \
+	    'status=bounced \(550 5\.0\.0 scripted failure at tlsehlo' 'TLS-UP' "$NOMAIL"
+	# Per-phase timeouts: distinct values per phase in the policy, and the
+	# log names the one that ran out (ehlo 1, mailfrom 2, rcptto 3, body 4).
+	peer_case $e "timeout: greeting uses ehlo_timeout" silent=banner mx slow.test 75 \
+	    'status=deferred \(timed out after 1 s while receiving the initial server greeting'
+	peer_case $e "timeout: EHLO uses ehlo_timeout" silent=ehlo mx slow.test 75 \
+	    'status=deferred \(timed out after 1 s while performing the EHLO handshake'
+	peer_case $e "timeout: MAIL FROM uses mailfrom_timeout" silent=mail mx slow.test 75 \
+	    'status=deferred \(timed out after 2 s while sending MAIL FROM'
+	peer_case $e "timeout: RCPT TO uses rcptto_timeout" silent=rcpt mx slow.test 75 \
+	    'status=deferred \(timed out after 3 s while sending RCPT TO'
+	peer_case $e "timeout: end of data uses body_timeout" silent=dot mx slow.test 75 \
+	    'status=deferred \(timed out after 4 s while sending the message body'
+	peer_case $e "required: TLS handshake timeout defers" silent=tls mx slowtls.test 75 \
+	    'status=deferred \(TLS handshake failed: timed out after 1 s' '' "$NOMAIL"
+	# --binding: the binding's policy for the domain, not default's.
+	if peer_start ok mx; then
+		BINDING=strict send "$TMP/$e.ectp" json u@plain.test
+		peer_stop
+		if [ "$rc" -eq 0 ] && jq -e '.binding == "strict" and
+		    .outbound_tls == "TLS" and .outbound_tls_type == "required" and
+		    .outbound_tls_verified == "verified"' "$TMP/log" >/dev/null &&
+		    grep -q '^tls: MAIL' "$TMP/rec" && ! grep -q '^plain: MAIL' "$TMP/rec"; then
+			ok "$e: --binding strict: that binding's policy (required) for plain.test"
+		else
+			notok "$e: --binding strict: that binding's policy (exit $rc)"
+			sed 's/^/#   /' "$TMP/log"
+		fi
+	fi
+	# The message from standard input ("-").
+	if peer_start ok mx; then
+		SRC=- send "$TMP/$e.ectp" text u@plain.test
+		peer_stop
+		check "$e: message read from standard input (-)" 0 'status=sent' \
+		    '^plain: \.\.dot line$' '\(nocr\)'
+	fi
+	# Per-recipient outcomes and the exit status they make.
+	if peer_start failrcpt=a:550,failrcpt=b:451 mx; then
+		send "$TMP/$e.ectp" text a@plain.test b@plain.test c@plain.test
+		peer_stop
+		if [ "$rc" -eq 69 ] && grep -q 'to=<a@plain.test>.*status=bounced (550 5.1.1' "$TMP/log" &&
+		    grep -q 'to=<b@plain.test>.*status=deferred (451 4.1.1' "$TMP/log" &&
+		    grep -q 'to=<c@plain.test>.*status=sent (250' "$TMP/log"; then
+			ok "$e: one bounced, one deferred, one sent: exit 69, a line each"
+		else
+			notok "$e: one bounced, one deferred, one sent: exit 69 (exit $rc)"
+			sed 's/^/#   /' "$TMP/log"
+		fi
+	fi
+	if peer_start failrcpt=b:451 mx; then
+		send "$TMP/$e.ectp" text b@plain.test c@plain.test
+		peer_stop
+		if [ "$rc" -eq 75 ] && grep -q 'to=<b@plain.test>.*status=deferred' "$TMP/log" &&
+		    grep -q 'to=<c@plain.test>.*status=sent' "$TMP/log"; then
+			ok "$e: one deferred, one sent: exit 75"
+		else
+			notok "$e: one deferred, one sent: exit 75 (exit $rc)"
+			sed 's/^/#   /' "$TMP/log"
+		fi
+	fi
+	# tls_protocols / tls_ciphers / tlsv13_ciphersuites, each engine's
+	# dialect: the peer saw what the log line names.
+	peer_case $e "TLS 1.2 only (this engine's protocol setting)" ok mx p12.test 0 \
+	    'TLS connection established to .*: TLSv1\.2 with cipher' '^TLS-UP TLSv1\.2 '
+	# (The cipher's name is OpenSSL's, as Postfix logs it, under both
+	# engines: GnuTLS reports TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256.)
+	c12=ECDHE-ECDSA-CHACHA20-POLY1305
+	peer_case $e "one TLS 1.2 cipher (tls_ciphers)" ok mx c12.test 0 \
+	    "TLSv1\\.2 with cipher $c12 \\(256/256 bits\\)" '^TLS-UP TLSv1\.2 ECDHE-ECDSA-CHACHA20-POLY1305'
+	peer_case $e "one TLS 1.3 suite" ok mx c13.test 0 \
+	    'TLSv1\.3 with cipher TLS_CHACHA20_POLY1305_SHA256' '^TLS-UP TLSv1\.3 TLS_CHACHA20_POLY1305_SHA256'
+	# Routing: MX by preference, then the others; A/AAAA fallback;
+	# remote_smtp_port; routes by pref with __mx__; gateway first.
+	if peer_start banner421 mx; then
+		rsend $e u@mx.route.test
+		peer_stop
+		if [ "$rc" -eq 75 ] && [ "$(relays)" = "mxa.route.test mxb.route.test mxc.route.test " ] &&
+		    grep -q "relay=mxa.route.test\[127.0.0.1\]:$PEERPORT" "$TMP/log"; then
+			ok "$e: MX hosts tried by preference (10, 20, 30), on remote_smtp_port"
+		else
+			notok "$e: MX hosts tried by preference (exit $rc, relays: $(relays))"
+			sed 's/^/#   /' "$TMP/log" "$TMP/out"
+		fi
+	fi
+	if peer_start first421 mx; then
+		rsend $e u@mx.route.test
+		peer_stop
+		if [ "$rc" -eq 0 ] && [ "$(relays)" = "mxa.route.test mxb.route.test " ] &&
+		    grep -q 'relay=mxb.*status=sent' "$TMP/log"; then
+			ok "$e: lowest MX refuses (421), the next one delivers"
+		else
+			notok "$e: lowest MX refuses, the next one delivers (exit $rc, relays: $(relays))"
+			sed 's/^/#   /' "$TMP/log"
+		fi
+	fi
+	if peer_start ok mx; then
+		rsend $e u@a.route.test
+		peer_stop
+		if [ "$rc" -eq 0 ] && [ "$(relays)" = "a.route.test " ] &&
+		    grep -q "relay=a.route.test\[127.0.0.1\]:$PEERPORT.*status=sent" "$TMP/log"; then
+			ok "$e: no MX: the domain's own address (A/AAAA)"
+		else
+			notok "$e: no MX: the domain's own address (exit $rc, relays: $(relays))"
+			sed 's/^/#   /' "$TMP/log" "$TMP/out"
+		fi
+	fi
+	if peer_start ok mx; then
+		rsend $e u@lh.route.test
+		peer_stop
+		if [ "$rc" -eq 0 ] && grep -q "relay=localhost\[127.0.0.1\]:$PEERPORT.*status=sent" "$TMP/log"; then
+			ok "$e: MX host resolved by getaddrinfo (localhost), delivered"
+		else
+			notok "$e: MX host resolved by getaddrinfo (exit $rc)"
+			sed 's/^/#   /' "$TMP/log" "$TMP/out"
+		fi
+	fi
+	rsend $e u@nx.route.test
+	if [ "$rc" -eq 69 ] && grep -q 'status=bounced (domain "nx.route.test" does not exist)' "$TMP/log"; then
+		ok "$e: domain that does not exist: bounced, exit 69"
+	else
+		notok "$e: domain that does not exist: bounced, exit 69 (exit $rc)"
+		sed 's/^/#   /' "$TMP/log"
+	fi
+	rsend $e u@null.route.test
+	if [ "$rc" -eq 69 ] && grep -q 'status=bounced (domain "null.route.test" does not accept mail (null MX' "$TMP/log"; then
+		ok "$e: null MX: bounced, exit 69"
+	else
+		notok "$e: null MX: bounced, exit 69 (exit $rc)"
+		sed 's/^/#   /' "$TMP/log"
+	fi
+	if peer_start banner421 mx; then
+		rsend $e u@routes.route.test
+		peer_stop
+		if [ "$rc" -eq 75 ] && [ "$(relays)" = "r1.route.test r2.route.test r3.route.test " ]; then
+			ok "$e: routes by pref, __mx__ hosts among them (10, 20 from MX, 30)"
+		else
+			notok "$e: routes by pref (exit $rc, relays: $(relays))"
+			sed 's/^/#   /' "$TMP/log" "$TMP/out"
+		fi
+	fi
+	if peer_start banner421 mx; then
+		rsend $e u@gw.route.test
+		peer_stop
+		if [ "$rc" -eq 75 ] && [ "$(relays)" = "r1.route.test " ]; then
+			ok "$e: gateway wins over routes"
+		else
+			notok "$e: gateway wins over routes (exit $rc, relays: $(relays))"
+			sed 's/^/#   /' "$TMP/log"
+		fi
+	fi
 
 	# Two domains: two sessions, each under its own policy.
 	if peer_start ok mx; then
@@ -286,6 +559,7 @@ for e in openssl gnutls; do
 			notok "$e: JSON log carries the tls_macros values (exit $rc)"
 			sed 's/^/#   /' "$TMP/log"
 		fi
+		json_keys "$e: JSON keys exactly as listed (delivered)"
 	fi
 	if peer_start nostarttls mx; then
 		send "$TMP/$e.ectp" json u@req-host.test
@@ -299,6 +573,20 @@ for e in openssl gnutls; do
 			notok "$e: JSON log of a deferral (exit $rc)"
 			sed 's/^/#   /' "$TMP/log"
 		fi
+		json_keys "$e: JSON keys exactly as listed (deferred)"
+	fi
+	if peer_start fail=rcpt:550 mx; then
+		send "$TMP/$e.ectp" json u@plain.test
+		peer_stop
+		if [ "$rc" -eq 69 ] && jq -e '.status == "failed" and
+		    (.reply | startswith("550 ")) and .outbound_tls == "SMTP" and
+		    .outbound_tls_type == "no"' "$TMP/log" >/dev/null; then
+			ok "$e: JSON log of a permanent failure"
+		else
+			notok "$e: JSON log of a permanent failure (exit $rc)"
+			sed 's/^/#   /' "$TMP/log"
+		fi
+		json_keys "$e: JSON keys exactly as listed (failed)"
 	fi
 done
 
@@ -351,7 +639,7 @@ for e in openssl gnutls; do
 	f=$(pf_msg $tag)
 	if [ "$rc" -eq 0 ] && [ -n "$f" ] &&
 	    received "$f" | grep -qE '\(using TLSv1\.[23] with cipher [A-Z0-9_-]+ \([0-9]+/[0-9]+ bits\)' &&
-	    grep -qE "Verified TLS connection established to mx\.example\.test\[127\.0\.0\.1\]:$PFTLS: TLSv?1\.[23] with cipher" "$TMP/log"; then
+	    grep -qE "Verified TLS connection established to mx\.example\.test\[127\.0\.0\.1\]:$PFTLS: TLSv1\.[23] with cipher" "$TMP/log"; then
 		ok "$e: Postfix, required+host: delivered over verified TLS (Received header)"
 	else
 		notok "$e: Postfix, required+host: delivered over verified TLS (exit $rc, file ${f:-none})"
@@ -428,3 +716,14 @@ for e in openssl gnutls; do
 		sed 's/^/#   /' "$TMP/log"
 	fi
 done
+
+# ---- the seed scenario end to end: make demo ------------------------------
+if make -s BUILD="$BUILD" demo >"$TMP/demo.log" 2>&1 &&
+    grep -qE '^[0-9TZ:-]+ ectls-deliver\[[0-9]+\]: Verified TLS connection established to mx\.example\.test\[127\.0\.0\.1\]:[0-9]+: TLSv1\.[23] with cipher ' "$TMP/demo.log" &&
+    grep -q 'tls=TLS/required, .*verified=verified, status=sent (250 ' "$TMP/demo.log" &&
+    grep -qE '^[[:space:]]+\(using TLSv1\.[23] with cipher' "$TMP/demo.log"; then
+	ok "make demo: Postfix on loopback, tls = required, delivered over verified TLS"
+else
+	notok "make demo: seed scenario end to end"
+	tail -20 "$TMP/demo.log" | sed 's/^/#   /'
+fi
