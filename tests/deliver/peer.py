@@ -29,6 +29,8 @@ events.  --scenario is a comma-separated list:
   dropdata         close the connection in the middle of the message
   silent=PHASE     stop answering at PHASE (the client must time out);
                    silent=tls: "220" to STARTTLS, then no handshake
+  anon             TLS 1.2 with anonymous (aNULL) suites only: no
+                   server certificate (Postfix's "Anonymous" connection)
 
 "PIPELINED CMD" is recorded when the command CMD arrived together with
 the next one (the client did not wait for the reply: RFC 2920).
@@ -231,6 +233,9 @@ def main():
     sc = parse_scenario(a.scenario)
     sslctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     sslctx.load_cert_chain(a.cert, a.key)
+    if "anon" in sc["flags"]:
+        sslctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        sslctx.set_ciphers("aNULL:@SECLEVEL=0")
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", a.port))

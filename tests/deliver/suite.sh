@@ -86,6 +86,9 @@ mkconf() {
 		echo "domain \"p12.test\" { $req tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1:-TLSv1.3\" }"
 		echo "domain \"c12.test\" { $req tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1:-TLSv1.3\" tls_ciphers = \"ECDHE-ECDSA-CHACHA20-POLY1305\" }"
 		echo "domain \"c13.test\" { $req tlsv13_ciphersuites = \"TLS_CHACHA20_POLY1305_SHA256\" }"
+		# Anonymous suites (TLS 1.2, no certificate); the GnuTLS
+		# backend sets no anonymous credentials.
+		echo "domain \"anon.test\" { tls = required tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1:-TLSv1.3\" tls_ciphers = \"aNULL:@SECLEVEL=0\" }"
 	fi
 	cat <<CF
 ehlo_hostname = "client.example.test"
@@ -439,6 +442,12 @@ for e in openssl gnutls; do
 	    "TLSv1\\.2 with cipher $c12 \\(256/256 bits\\)" '^TLS-UP TLSv1\.2 ECDHE-ECDSA-CHACHA20-POLY1305'
 	peer_case $e "one TLS 1.3 suite" ok mx c13.test 0 \
 	    'TLSv1\.3 with cipher TLS_CHACHA20_POLY1305_SHA256' '^TLS-UP TLSv1\.3 TLS_CHACHA20_POLY1305_SHA256'
+	# Postfix's "Anonymous": TLS without a server certificate.
+	if [ $e = openssl ]; then
+		peer_case $e "anonymous suite: Anonymous TLS, delivered" anon mx anon.test 0 \
+		    "Anonymous TLS connection established to mx\\.example\\.test\\[127\\.0\\.0\\.1\\]:$PEERPORT: TLSv1\\.2 with cipher A[A-Z0-9-]+ " \
+		    '^tls: MAIL FROM' "$PLAINMAIL"
+	fi
 	# Routing: MX by preference, then the others; A/AAAA fallback;
 	# remote_smtp_port; routes by pref with __mx__; gateway first.
 	if peer_start banner421 mx; then
