@@ -200,6 +200,28 @@ rsend() {
 	rc=$?
 }
 
+# route_case ENGINE NAME SCENARIO RCPT RC RELAYS LOG_BRE : rsend RCPT with
+# the scripted peer playing SCENARIO ("-": no peer needed) and check the
+# exit status, the hosts tried in order (RELAYS, as relays prints them;
+# "*": any) and a line of the log (a basic regular expression; "": none).
+route_case() {
+	local e=$1 name=$2 sc=$3 rcpt=$4 want=$5 rel=$6 lre=$7
+	if [ "$sc" != - ] && ! peer_start "$sc" mx; then
+		notok "$e: $name (peer did not start)"
+		return
+	fi
+	rsend "$e" "$rcpt"
+	[ "$sc" = - ] || peer_stop
+	if [ "$rc" -eq "$want" ] && { [ "$rel" = '*' ] ||
+	    [ "$(relays)" = "$rel" ]; } &&
+	    { [ -z "$lre" ] || grep -q -- "$lre" "$TMP/log"; }; then
+		ok "$e: $name"
+	else
+		notok "$e: $name (exit $rc, relays: $(relays))"
+		sed 's/^/#   /' "$TMP/log" "$TMP/out"
+	fi
+}
+
 # relays : the relay= host of every line of the log, space-separated
 relays() { sed -n 's/.* relay=\([^[]*\)\[.*/\1/p' "$TMP/log" | tr '\n' ' '; }
 
@@ -450,83 +472,29 @@ for e in openssl gnutls; do
 	fi
 	# Routing: MX by preference, then the others; A/AAAA fallback;
 	# remote_smtp_port; routes by pref with __mx__; gateway first.
-	if peer_start banner421 mx; then
-		rsend $e u@mx.route.test
-		peer_stop
-		if [ "$rc" -eq 75 ] && [ "$(relays)" = "mxa.route.test mxb.route.test mxc.route.test " ] &&
-		    grep -q "relay=mxa.route.test\[127.0.0.1\]:$PEERPORT" "$TMP/log"; then
-			ok "$e: MX hosts tried by preference (10, 20, 30), on remote_smtp_port"
-		else
-			notok "$e: MX hosts tried by preference (exit $rc, relays: $(relays))"
-			sed 's/^/#   /' "$TMP/log" "$TMP/out"
-		fi
-	fi
-	if peer_start first421 mx; then
-		rsend $e u@mx.route.test
-		peer_stop
-		if [ "$rc" -eq 0 ] && [ "$(relays)" = "mxa.route.test mxb.route.test " ] &&
-		    grep -q 'relay=mxb.*status=sent' "$TMP/log"; then
-			ok "$e: lowest MX refuses (421), the next one delivers"
-		else
-			notok "$e: lowest MX refuses, the next one delivers (exit $rc, relays: $(relays))"
-			sed 's/^/#   /' "$TMP/log"
-		fi
-	fi
-	if peer_start ok mx; then
-		rsend $e u@a.route.test
-		peer_stop
-		if [ "$rc" -eq 0 ] && [ "$(relays)" = "a.route.test " ] &&
-		    grep -q "relay=a.route.test\[127.0.0.1\]:$PEERPORT.*status=sent" "$TMP/log"; then
-			ok "$e: no MX: the domain's own address (A/AAAA)"
-		else
-			notok "$e: no MX: the domain's own address (exit $rc, relays: $(relays))"
-			sed 's/^/#   /' "$TMP/log" "$TMP/out"
-		fi
-	fi
-	if peer_start ok mx; then
-		rsend $e u@lh.route.test
-		peer_stop
-		if [ "$rc" -eq 0 ] && grep -q "relay=localhost\[127.0.0.1\]:$PEERPORT.*status=sent" "$TMP/log"; then
-			ok "$e: MX host resolved by getaddrinfo (localhost), delivered"
-		else
-			notok "$e: MX host resolved by getaddrinfo (exit $rc)"
-			sed 's/^/#   /' "$TMP/log" "$TMP/out"
-		fi
-	fi
-	rsend $e u@nx.route.test
-	if [ "$rc" -eq 69 ] && grep -q 'status=bounced (domain "nx.route.test" does not exist)' "$TMP/log"; then
-		ok "$e: domain that does not exist: bounced, exit 69"
-	else
-		notok "$e: domain that does not exist: bounced, exit 69 (exit $rc)"
-		sed 's/^/#   /' "$TMP/log"
-	fi
-	rsend $e u@null.route.test
-	if [ "$rc" -eq 69 ] && grep -q 'status=bounced (domain "null.route.test" does not accept mail (null MX' "$TMP/log"; then
-		ok "$e: null MX: bounced, exit 69"
-	else
-		notok "$e: null MX: bounced, exit 69 (exit $rc)"
-		sed 's/^/#   /' "$TMP/log"
-	fi
-	if peer_start banner421 mx; then
-		rsend $e u@routes.route.test
-		peer_stop
-		if [ "$rc" -eq 75 ] && [ "$(relays)" = "r1.route.test r2.route.test r3.route.test " ]; then
-			ok "$e: routes by pref, __mx__ hosts among them (10, 20 from MX, 30)"
-		else
-			notok "$e: routes by pref (exit $rc, relays: $(relays))"
-			sed 's/^/#   /' "$TMP/log" "$TMP/out"
-		fi
-	fi
-	if peer_start banner421 mx; then
-		rsend $e u@gw.route.test
-		peer_stop
-		if [ "$rc" -eq 75 ] && [ "$(relays)" = "r1.route.test " ]; then
-			ok "$e: gateway wins over routes"
-		else
-			notok "$e: gateway wins over routes (exit $rc, relays: $(relays))"
-			sed 's/^/#   /' "$TMP/log"
-		fi
-	fi
+	route_case $e "MX hosts tried by preference (10, 20, 30), on remote_smtp_port" \
+	    banner421 u@mx.route.test 75 "mxa.route.test mxb.route.test mxc.route.test " \
+	    "relay=mxa.route.test\[127.0.0.1\]:$PEERPORT"
+	route_case $e "lowest MX refuses (421), the next one delivers" \
+	    first421 u@mx.route.test 0 "mxa.route.test mxb.route.test " \
+	    'relay=mxb.*status=sent'
+	route_case $e "no MX: the domain's own address (A/AAAA)" \
+	    ok u@a.route.test 0 "a.route.test " \
+	    "relay=a.route.test\[127.0.0.1\]:$PEERPORT.*status=sent"
+	route_case $e "MX host resolved by getaddrinfo (localhost), delivered" \
+	    ok u@lh.route.test 0 '*' \
+	    "relay=localhost\[127.0.0.1\]:$PEERPORT.*status=sent"
+	route_case $e "domain that does not exist: bounced, exit 69" \
+	    - u@nx.route.test 69 '*' \
+	    'status=bounced (domain "nx.route.test" does not exist)'
+	route_case $e "null MX: bounced, exit 69" \
+	    - u@null.route.test 69 '*' \
+	    'status=bounced (domain "null.route.test" does not accept mail (null MX'
+	route_case $e "routes by pref, __mx__ hosts among them (10, 20 from MX, 30)" \
+	    banner421 u@routes.route.test 75 "r1.route.test r2.route.test r3.route.test " ''
+	route_case $e "gateway wins over routes" \
+	    banner421 u@gw.route.test 75 "r1.route.test " ''
+
 
 	# Two domains: two sessions, each under its own policy.
 	if peer_start ok mx; then
