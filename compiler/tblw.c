@@ -461,9 +461,10 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
     uint32_t *base)
 {
 	uint32_t rec[WPOL_WORDS], prov[WPROV_WORDS], sid, *items = NULL;
-	uint32_t lbase = UINT32_MAX;
+	uint32_t lbase = UINT32_MAX, fsid = 0;
 	const struct tblw_field *fl;
-	int f, ty, top = ECTLS_LVL__COUNT;
+	const char *file = NULL;
+	int f, ty, top = ECTLS_LVL__COUNT, set[ECTLS_NFIELDS], nset = 0, k;
 	size_t i;
 
 	memset(rec, 0, sizeof(rec));
@@ -476,19 +477,6 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
 		if (fl->level < 0 || fl->level >= ECTLS_LVL__COUNT)
 			return werr(w, "policy table: field %s: invalid "
 			    "level %d", ectls_field_name(f), fl->level);
-		if (fl->level == ECTLS_LVL_DEFAULT)
-			continue;
-		if (fl->level < top) {
-			top = fl->level;
-			lbase = fl->line;
-		} else if (fl->level == top && fl->line < lbase)
-			lbase = fl->line;
-	}
-	if (top == ECTLS_LVL__COUNT)
-		lbase = 0;
-	*base = lbase;
-	for (f = 0; f < ECTLS_NFIELDS; f++) {
-		fl = &p->f[f];
 		ty = w->ftype[f];
 		switch (ty) {
 		case ECTLS_T_BOOL:
@@ -537,20 +525,35 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
 		default:
 			break;
 		}
-		if (fl->level != ECTLS_LVL_DEFAULT) {
-			if (fl->file != NULL) {
-				if (str_id(w, fl->file, &sid) != 0)
+		if (fl->level == ECTLS_LVL_DEFAULT)
+			continue;
+		/* The fields of a policy mostly come from one file. */
+		if (fl->file != NULL) {
+			if (fl->file != file) {
+				if (str_id(w, fl->file, &fsid) != 0)
 					return nomem(w);
-				prov[3 * f] = sid + 1;
+				file = fl->file;
 			}
-			prov[3 * f + 1] = fl->line;
-			prov[3 * f + 2] = (uint32_t)fl->level;
-			if (fl->level == top) {
-				prov[3 * f + 1] -= lbase;
-				prov[3 * f + 2] |= TBL_V_REL;
-			}
+			prov[3 * f] = fsid + 1;
 		}
+		prov[3 * f + 1] = fl->line;
+		prov[3 * f + 2] = (uint32_t)fl->level;
+		set[nset++] = f;
+		if (fl->level < top) {
+			top = fl->level;
+			lbase = fl->line;
+		} else if (fl->level == top && fl->line < lbase)
+			lbase = fl->line;
 	}
+	/* Lines of the most specific level are kept relative to its first. */
+	if (top == ECTLS_LVL__COUNT)
+		lbase = 0;
+	*base = lbase;
+	for (k = 0; k < nset; k++)
+		if (p->f[set[k]].level == top) {
+			prov[3 * set[k] + 1] -= lbase;
+			prov[3 * set[k] + 2] |= TBL_V_REL;
+		}
 	/* Neighbouring keys mostly share their provenance. */
 	if (w->last_prov_ok && memcmp(in_get(&w->provs, w->last_prov_id,
 	    &i), prov, sizeof(prov)) == 0)
