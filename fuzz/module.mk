@@ -36,3 +36,34 @@ fuzz: $(FUZZ_TARGETS)
 		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		    $(BUILD)/fuzz/work/$$n fuzz/corpus/$$n || exit 1; \
 	done
+
+# make fuzz-coverage: line coverage each target reaches on its corpus (the
+# seeds plus what `make fuzz` found in $(BUILD)/fuzz/work, or FUZZ_WORK),
+# measured on a copy built with clang's source-based coverage
+# (-fprofile-instr-generate -fcoverage-mapping) and replayed once
+# (-runs=0), reported per target for the files it is there to test
+# (fuzz/coverage.sh).  Not part of make check.
+FUZZ_COV_FLAGS := -g -O0 -fprofile-instr-generate -fcoverage-mapping \
+		-std=c11 $(PKG_CFLAGS) $(CPPFLAGS) -DECTLS_FUZZING
+FUZZ_COV_OBJS = $(patsubst %.c,$(BUILD)/fuzzcov/obj/%.o,$(FUZZ_LIB_SRCS)) \
+		$(patsubst $(BUILD)/%.c,$(BUILD)/fuzzcov/obj/gen/%.o,$(PARSER_GEN))
+FUZZ_COV_TARGETS = $(patsubst fuzz/%.c,$(BUILD)/fuzzcov/%,$(FUZZ_SRCS))
+FUZZ_WORK ?= $(BUILD)/fuzz/work
+
+$(BUILD)/fuzzcov/obj/gen/%.o: $(BUILD)/%.c | $$(PARSER_GEN)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -Wno-unused-function -c -o $@ $<
+$(BUILD)/fuzzcov/obj/%.o: %.c | $$(PARSER_GEN)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -c -o $@ $<
+$(BUILD)/fuzzcov/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_COV_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCOV $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer,leak -o $@ $^ $(PKG_LIBS)
+
+# (The objects are named here too, so make does not take them for
+# intermediate files of a chain it may refuse to build.)
+fuzz-coverage: $$(FUZZ_COV_OBJS) $(FUZZ_COV_TARGETS)
+	$(Q)sh fuzz/coverage.sh $(BUILD)/fuzzcov $(FUZZ_WORK) $(BUILD)
+
+.PHONY: fuzz-coverage

@@ -24,3 +24,7 @@ $(BUILD)/schema/embedded.o: $(BUILD)/schema/embedded.c | $(DEPS_STAMP)
 $(BUILD)/fuzz/obj/schema/embedded.o: $(BUILD)/schema/embedded.c
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzzcov/obj/schema/embedded.o: $(BUILD)/schema/embedded.c
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -c -o $@ $<
