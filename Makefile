@@ -174,9 +174,9 @@ check-valgrind: all unit-tests
 	echo "check-valgrind: $$(ls $(VG_DIR)/log | wc -l) runs under valgrind"; \
 	exit $$st
 
-# make install PREFIX=/usr/local DESTDIR=/tmp/stage: the programs, the
-# table reader (libectls.a, ectls.h, ectls.pc), the schema and the man
-# pages.  ectls-deliver and its page are installed once the tree builds it.
+# make install PREFIX=/usr/local DESTDIR=/tmp/stage: the two programs
+# (ectls, ectls-deliver), the table reader (libectls.a, ectls.h, ectls.pc),
+# the schema and the man pages (man/*.[1-8]).
 # ectls.pc names libdir and includedir relative to ${prefix} when they are
 # under PREFIX, so `pkg-config --define-variable=prefix=...` relocates it.
 BINDIR		?= $(PREFIX)/bin
@@ -189,15 +189,12 @@ INSTALL		?= install
 ECTLS_VERSION	 = $(shell sed -n 's/^\#define ECTLS_VERSION_STRING "\(.*\)"$$/\1/p' compiler/cmd.h)
 PC_DIR		 = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
-install: all
+install: all $(BUILD)/ectls-deliver
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(DATADIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR)
-	$(INSTALL) -m 755 $(BUILD)/ectls $(DESTDIR)$(BINDIR)/ectls
-	if [ -f $(BUILD)/ectls-deliver ]; then \
-		$(INSTALL) -m 755 $(BUILD)/ectls-deliver \
-		    $(DESTDIR)$(BINDIR)/ectls-deliver || exit 1; \
-	fi
+	$(INSTALL) -m 755 $(BUILD)/ectls $(BUILD)/ectls-deliver \
+	    $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(LIBECTLS) $(DESTDIR)$(LIBDIR)/libectls.a
 	$(INSTALL) -m 644 runtime/ectls.h $(DESTDIR)$(INCLUDEDIR)/ectls.h
 	$(INSTALL) -m 644 schema/options.xml schema/options.xsd \
@@ -215,9 +212,6 @@ install: all
 	    'Cflags: -I$${includedir}' >$(BUILD)/ectls.pc
 	$(INSTALL) -m 644 $(BUILD)/ectls.pc $(DESTDIR)$(PKGCONFIGDIR)/ectls.pc
 	for m in man/*.[1-8]; do \
-		case $$m in \
-		*/ectls-deliver.8) [ -f $(BUILD)/ectls-deliver ] || continue;; \
-		esac; \
 		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
 		$(INSTALL) -d $$d && $(INSTALL) -m 644 $$m $$d/ || exit 1; \
 	done

@@ -3,12 +3,15 @@
 # tests/hostile/suite.sh -- the bad-input campaign: hostile inputs to every
 # entry point of ectls and ectls-deliver, all generated here at test time:
 # configurations and the TLS files they name, --schema files, tables,
-# messages, command-line arguments, output paths on a full disk or over
-# RLIMIT_FSIZE, and files that change between or during runs.
+# messages, spool entries (state files of the queue), command-line
+# arguments, output paths on a full disk or over RLIMIT_FSIZE, and files
+# that change between or during runs.
 #
 # Each case is one ok/not ok line and checks: the exit status (1 or 2, as
-# the command contract says), a distinctive phrase of the error (an ERE on
-# stderr, or on stdout for `verify`), no death by a signal, no hang (30 s),
+# the command contract says; 75, EX_TEMPFAIL, for ectls-deliver submit on
+# a full disk, as ectls-deliver(8) says), a distinctive phrase of the
+# error (an ERE on stderr, or on stdout for `verify`), no death by a
+# signal, no hang (30 s),
 # and, where the command writes a file, that neither the file nor a
 # temporary sibling (.NAME.XXXXXX) is left behind.
 #
@@ -439,3 +442,152 @@ hcase "send with a 5000-byte binding" 2 'invalid binding name' -- \
     "${SND[@]}" "$H/ok.ectp" --binding "$long" --to b@example.com "$H/msg"
 hcase "send with a garbage --resolve" 2 'resolve' -- \
     "${SND[@]}" "$H/ok.ectp" --resolve 'no-colon-here' --to b@example.com "$H/msg"
+
+# ---- spool entries ------------------------------------------------------------
+
+# spool_entry NAME: a spool $H/NAME holding one queued message; sets $sid
+# to its queue ID and $st to its state file.
+spool_entry() {
+	sid=$("$D" submit --spool "$H/$1" --from a@example.net \
+	    --to b@example.com "$H/msg" 2>"$H/err")
+	st=$H/$1/queue/$sid
+	if [ -z "$sid" ] || [ ! -f "$st" ]; then
+		notok "hostile: spool fixture $1: submit failed"
+		sed 's/^/#   /' "$H/err" | head -5
+		return 1
+	fi
+}
+Q=("$D" queue --spool)
+if spool_entry q1; then
+	printf 'garbage\n' >"$st"
+	hcase "spool: state file of garbage (queue)" 1 \
+	    "q1/$sid: malformed state file at line 1" -- "${Q[@]}" "$H/q1"
+fi
+if spool_entry q2; then
+	sed -i '/^end$/d' "$st"
+	hcase "spool: state file without its end line (queue)" 1 \
+	    "q2/$sid: truncated or incomplete state file" -- "${Q[@]}" "$H/q2"
+fi
+if spool_entry q3; then
+	sed -i 's/^binding default$/binding def\x00ault/' "$st"
+	hcase "spool: state file with a NUL byte (queue)" 1 \
+	    "q3/$sid: NUL byte in state file" -- "${Q[@]}" "$H/q3"
+fi
+if spool_entry q4; then
+	sed -i 's/^id .*/id 0123456789ABCDEF/' "$st"
+	hcase "spool: state file naming another ID (queue)" 1 \
+	    "q4/$sid: state file names ID \"0123456789ABCDEF\"" -- \
+	    "${Q[@]}" "$H/q4"
+fi
+if spool_entry q5; then
+	n=$(grep -n '^rcpt ' "$st" | cut -d: -f1)
+	sed -i 's/^rcpt P /rcpt X /' "$st"
+	hcase "spool: recipient with an unknown status (queue)" 1 \
+	    "q5/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q5"
+fi
+if spool_entry q6; then
+	n=$(grep -n '^attempts ' "$st" | cut -d: -f1)
+	sed -i 's/^attempts .*/attempts 99999999999999999999999/' "$st"
+	hcase "spool: attempts overflowing (queue)" 1 \
+	    "q6/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q6"
+fi
+if spool_entry q7; then
+	n=$(grep -n '^from ' "$st" | cut -d: -f1)
+	sed -i "s/^from .*/from <$(head -c 300 /dev/zero | tr '\0' a)@example.net>/" "$st"
+	hcase "spool: 300-byte sender (queue)" 1 \
+	    "q7/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q7"
+fi
+if spool_entry q8; then
+	sed -i 's/^end$/last_port 70000\nend/' "$st"
+	n=$(grep -n '^last_port ' "$st" | cut -d: -f1)
+	hcase "spool: port 70000 in the last attempt (queue)" 1 \
+	    "q8/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q8"
+fi
+if spool_entry q9; then
+	rm -f "$st"
+	ln -s "$H/loop-a" "$st"
+	hcase "spool: state file is a symlink loop (queue)" 1 \
+	    "cannot read .*q9/queue/$sid: Too many levels of symbolic links" -- \
+	    "${Q[@]}" "$H/q9"
+fi
+if spool_entry q10; then
+	{ sed '/^end$/d' "$st"; i=0; while [ $i -lt 1001 ]; do
+		printf 'rcpt P r%d@example.com \n' $i; i=$((i + 1)); done
+	  echo end; } >"$H/q10.st"
+	mv "$H/q10.st" "$st"
+	hcase "spool: 1001 recipients (queue)" 1 \
+	    "q10/$sid: malformed state file at line" -- "${Q[@]}" "$H/q10"
+fi
+hcase "spool: --spool is a regular file (queue)" 2 \
+    'cannot open spool ".*ok\.conf": Not a directory' -- "${Q[@]}" "$H/ok.conf"
+hcase "spool: --spool missing (queue)" 2 \
+    'cannot open spool ".*nospool": No such file or directory' -- \
+    "${Q[@]}" "$H/nospool"
+if [ -e "$H/nospool" ]; then
+	notok "hostile: queue does not create a missing spool"
+else
+	ok "hostile: queue does not create a missing spool"
+fi
+hcase "spool: run with a spool that is a file" 2 \
+    'Not a directory' -- "$D" run --once --spool "$H/ok.conf" --table "$H/ok.ectp"
+hcase "spool: run with a truncated table" 2 \
+    'cannot open table ".*trunc\.ectp": table is truncated' -- \
+    "$D" run --once --spool "$H/q1" --table "$H/trunc.ectp"
+hcase "spool: submit with 1001 recipients" -n "$H/sp6" 2 'recipient' -- \
+    "$D" submit --spool "$H/sp6" --from a@example.net \
+    $(i=0; while [ $i -lt 1001 ]; do printf -- '--to r%d@example.com ' $i; i=$((i + 1)); done) \
+    "$H/msg"
+
+# A full disk under submit: exit 75 (EX_TEMPFAIL, the caller retries),
+# the reason, and nothing of the message in the spool, not even in tmp/.
+{ printf 'Subject: big\r\n\r\n'; i=0; while [ $i -lt 200 ]; do
+	printf 'line %d of a message of more than four kibibytes\r\n' $i
+	i=$((i + 1)); done; } >"$H/msg-big"
+mkdir -p "$H/spf"
+hcase "spool: submit over RLIMIT_FSIZE" -x 75 \
+    'cannot queue the message for example\.com: cannot write .*/tmp/[0-9A-F]+\.msg: File too large' -- \
+    "${SUB[@]}" "$H/spf" "$H/msg-big"
+left=$(find "$H/spf" -type f)
+[ -z "$left" ] && ok "hostile: spool: nothing left after a submit over RLIMIT_FSIZE" ||
+    notok "hostile: spool: submit over RLIMIT_FSIZE left: $left"
+mkdir -p "$H/mnt2"
+if mount -t tmpfs -o size=64k tmpfs "$H/mnt2" 2>/dev/null; then
+	MNT=$H/mnt2
+	"${SUB[@]}" "$H/mnt2/sp" "$H/msg" >/dev/null 2>&1
+	before=$(cd "$H/mnt2/sp" && find . -type f | sort)
+	dd if=/dev/zero of="$H/mnt2/fill" bs=4k 2>/dev/null
+	hcase "spool: submit on a full disk (tmpfs)" 75 \
+	    'cannot write .*/tmp/[0-9A-F]+\.msg: No space left on device' -- \
+	    "${SUB[@]}" "$H/mnt2/sp" "$H/msg-big"
+	after=$(cd "$H/mnt2/sp" && find . -type f | sort)
+	if [ -n "$before" ] && [ "$before" = "$after" ]; then
+		ok "hostile: spool: a submit on a full disk adds no file and keeps the queued one"
+	else
+		notok "hostile: spool: full-disk submit changed the spool: $(echo $after)"
+	fi
+	umount "$H/mnt2" && MNT=
+else
+	ok "hostile: spool: submit on a full disk # SKIP cannot mount a tmpfs here"
+	ok "hostile: spool: a submit on a full disk adds no file # SKIP no tmpfs"
+fi
+
+# run --once meets a malformed entry: it logs it once, leaves it byte for
+# byte where it is and delivers nothing (it exits 0: a daemon goes on; see
+# ectls-deliver(8) CAVEATS).
+if spool_entry q11; then
+	d=$H/q11
+	printf 'garbage\n' >"$st"
+	cp "$st" "$H/q11.before"
+	timeout -k 5 30 "$D" run --once --spool "$d" --table "$H/ok.ectp" \
+	    --log "$H/q11.log" >/dev/null 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && cmp -s "$st" "$H/q11.before" &&
+	    [ -f "$d/msg/$sid" ] &&
+	    grep -q "$sid: unreadable, left alone: malformed state file at line 1" \
+	    "$H/q11.log" && [ -z "$(find "$d/failed" "$d/defer" -type f)" ]; then
+		ok "hostile: spool: run --once leaves a malformed entry intact and logs it"
+	else
+		notok "hostile: spool: run --once leaves a malformed entry intact and logs it (exit $rc)"
+		head -5 "$H/q11.log" | sed 's/^/#   /'
+	fi
+fi

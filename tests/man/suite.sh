@@ -119,6 +119,23 @@ if [ -s "$TMP/opts" ] && [ -z "$bad" ]; then
 else
 	notok "ectls(1) lacks options:$bad"
 fi
+# Every long option the sources accept (getopt tables and the options
+# compared by hand), usage text or not.
+{
+	sed -n 's/^[[:space:]]*{ "\([a-z][a-z-]*\)",[[:space:]]*[a-z_]*_argument.*/--\1/p' \
+	    compiler/*.c
+	grep -oh 'strn*cmp([^,]*, "--[a-z][a-z-]*' compiler/*.c |
+	    sed 's/.*"//'
+} | sort -u >"$TMP/src-opts"
+bad=
+while read -r o; do
+	grep -q "Fl \\\\${o#-}\( \|$\)" "$MAN/ectls.1" || bad="$bad $o"
+done <"$TMP/src-opts"
+if [ "$(wc -l <"$TMP/src-opts")" -gt 15 ] && [ -z "$bad" ]; then
+	ok "ectls(1) documents every option of the sources ($(wc -l <"$TMP/src-opts"))"
+else
+	notok "ectls(1) lacks options of compiler/*.c:$bad"
+fi
 grep -q '^\.Fl o Ar table' "$MAN/ectls.1" && ok "ectls(1) documents -o" ||
     notok "ectls(1) documents -o"
 es=$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$MAN/ectls.1" |
@@ -181,6 +198,99 @@ else
 	diff "$TMP/fields" "$TMP/pfields" | head -10 | sed 's/^/#   /'
 fi
 
+# An independent reader written from the page alone (tests/man/tblread.py:
+# header, checksums, both hashes, filter, G, records, KEYX, bindings,
+# provenance) answers every query as `ectls explain --json` does: binding
+# names and domains of every length class of the hashes (1-3, 4-7, 8-16,
+# 17-32, over 32 bytes; domains of 20 bytes and more in KEYX), case and a
+# trailing dot, misses, unknown bindings, and 3000 keys over several
+# index blocks.
+mkdir -p "$TMP/tb"
+bulkdom() { echo "d$1.bulk-domain-$(($1 * 7919 % 10007)).example"; }
+{
+	cat <<'EOF'
+tls = ifavailable
+tls_protocols = "+ALL:-SSLv2:-SSLv3:-TLSv1:-TLSv1.1"
+remote_smtp_port = 2525
+binding "b" {
+  ehlo_hostname = "one.example"
+  domain "a.io" { tls = required }
+  domain "mx" { tls = no }
+}
+binding "abcde" {
+  remote_smtp_port = 26
+  domain "bank.example" { tls = required }
+  domain "averyveryverylongdomainnamethatislongerthan32.example" { tls = no }
+}
+binding "binding-of-17-chr" {
+  domain "x.y" { tls = required }
+  domain "twenty-one-bytes.com" { tls = no }
+}
+binding "a-binding-name-well-over-thirty-two-bytes-long" {
+  domain "b.example" { tls = required }
+}
+domain "global.example" { tls = required }
+EOF
+	for b in 0 1 2 3 4 5 6; do
+		echo "binding \"bulk$b\" {"
+		i=$b
+		while [ $i -lt 3000 ]; do
+			printf '  domain "%s" { tls = %s }\n' "$(bulkdom $i)" \
+			    "$([ $((i % 3)) = 0 ] && echo no || echo required)"
+			i=$((i + 7))
+		done
+		echo "}"
+	done
+} >"$TMP/tb/h.conf"
+if "$ECTLS" compile --disable tls-unverified "$TMP/tb/h.conf" \
+    -o "$TMP/tb/h.ectp" 2>"$TMP/tb/err"; then
+	bad= n=0
+	while read -r b d; do
+		n=$((n + 1))
+		got=$(python3 tests/man/tblread.py "$TMP/tb/h.ectp" "$b" "$d" 2>&1)
+		want=$("$ECTLS" explain --json "$TMP/tb/h.ectp" "$b" "$d" |
+		    jq -r '
+		    def lv: {"default":0,"B::D":1,"G::D":2,"B":3,"G":4,"D":5,
+			"global":6}[.];
+		    def tn: {"no":0,"ifavailable":1,"required":2}[.];
+		    "how=\(.match) default=\(if .via_default then 1 else 0 end)" +
+		    " tls=\(.fields.tls.value | tn)" +
+		    " port=\(.fields.remote_smtp_port.value)" +
+		    " ehlo=\(.fields.ehlo_hostname.value // "-")" +
+		    " tls.line=\(.fields.tls.line // 0)" +
+		    " tls.level=\(.fields.tls.level | lv)"' 2>&1)
+		[ "$got" = "$want" ] ||
+		    bad="$bad [$b $d: page reader \"$got\", ectls \"$want\"]"
+	done < <(cat <<'EOF'
+b a.io
+b A.IO.
+b mx
+b other.example
+abcde bank.example
+abcde AveryVeryverylongdomainnamethatislongerthan32.example
+binding-of-17-chr x.y
+binding-of-17-chr twenty-one-bytes.com
+binding-of-17-chr TWENTY-ONE-BYTES.COM.
+a-binding-name-well-over-thirty-two-bytes-long b.example
+nosuch global.example
+nosuch x
+default a.io
+bulk6 nothere.example
+EOF
+	for i in 0 1 2 1500 1501 2997 2998 2999; do
+		echo "bulk$((i % 7)) $(bulkdom $i)"
+		echo "bulk$(((i + 1) % 7)) $(bulkdom $i)"
+	done)
+	if [ -z "$bad" ] && [ "$n" -ge 30 ]; then
+		ok "ectls-table(5): a reader written from the page answers as ectls ($n queries)"
+	else
+		notok "ectls-table(5): a reader written from the page differs:$bad"
+	fi
+else
+	notok "ectls-table(5): the page-reader test table compiles"
+	head -5 "$TMP/tb/err" | sed 's/^/#   /'
+fi
+
 # ---- libectls(3) --------------------------------------------------------
 
 bad=
@@ -222,6 +332,81 @@ if [ -x "$D" ]; then
 	    ok "ectls-deliver(8) exit statuses are those of --help: $es" ||
 	    notok "ectls-deliver(8) exit statuses \"$es\", --help \"$he\""
 fi
+
+# The sources of ectls-deliver, whatever --help says.
+DM=runtime/deliver/main.c
+D8=$MAN/ectls-deliver.8
+sect() {	# the text of section $1 of ectls-deliver(8)
+	sed -n "/^\.Sh $1\$/,/^\.Sh /p" "$D8"
+}
+# Each mode's getopt table against the mode's synopsis.
+awk '/^(cmd|parse)_[a-z]+\(/ { f = $0; sub(/^(cmd|parse)_/, "", f)
+		sub(/\(.*/, "", f) }
+    /^[[:space:]]*\{ "[a-z][a-z-]*",[[:space:]]*[a-z_]*_argument/ {
+		o = $0; sub(/^[^"]*"/, "", o); sub(/".*/, "", o)
+		print f " --" o }' "$DM" | sort -u >"$TMP/d-opts"
+bad=
+while read -r m o; do
+	[ "$o" = --help ] && continue
+	sed -n "/^\.Sh SYNOPSIS/,/^\.Sh /p" "$D8" |
+	    awk -v m="$m" '/^\.Nm$/ { on = 0 } $0 == ".Cm " m { on = 1 } on' |
+	    grep -q "Fl \\\\${o#-}\( \|$\)" || bad="$bad $m:$o"
+	sect OPTIONS | grep -q "^\.It Fl \\\\${o#-}\( \|$\)" || bad="$bad OPTIONS:$o"
+done <"$TMP/d-opts"
+if [ "$(cut -d' ' -f1 "$TMP/d-opts" | sort -u | tr '\n' ' ')" = \
+    "queue run send submit " ] && [ -z "$bad" ]; then
+	ok "ectls-deliver(8) synopsis and OPTIONS: every option of each mode's getopt table ($(wc -l <"$TMP/d-opts"))"
+else
+	notok "ectls-deliver(8) lacks (mode:option):$bad"
+fi
+# The spool: every directory and every state-file key.
+bad=
+for d in $(sed -n 's/^[[:space:]]*\[D_[A-Z]*\] = "\([a-z]*\)",$/\1/p' \
+    runtime/spool/spool.c); do
+	sect SPOOL | grep -q "^\.It Pa $d/" || bad="$bad $d/"
+done
+for k in $(sed -n '/^state_text(/,/^}/p' runtime/spool/spool.c |
+    grep -o '\(\\n\|"\)[a-z_]* %' | sed 's/^\(\\n\|"\)//; s/ %$//' | sort -u); do
+	sect SPOOL | grep -Eq "^\.Cm ($k|.* $k)( |$)|^\.Cm $k ,|Ql $k " || bad="$bad $k"
+done
+if [ -z "$bad" ]; then
+	ok "ectls-deliver(8) SPOOL: every spool directory and state-file key"
+else
+	notok "ectls-deliver(8) SPOOL lacks:$bad"
+fi
+# Signals the program handles, in SIGNALS.
+bad=
+for g in $(grep -o 'sig\(action\|addset\)*([^,]*, SIG[A-Z]*\|signal(SIG[A-Z]*' "$DM" |
+    grep -o 'SIG[A-Z]*' | sort -u); do
+	sect SIGNALS | grep -q "^\.It Dv .*$g" || bad="$bad $g"
+done
+[ -z "$bad" ] && ok "ectls-deliver(8) SIGNALS: every signal of main.c" ||
+    notok "ectls-deliver(8) SIGNALS lacks:$bad"
+# JSON members: the log, the failure record, queue --json.
+bad=
+for k in $( { grep -o 'json_kv([a-z]*, "[a-z_]*"' "$DM" | sed 's/.*, "//'
+    grep -oh '\\"[a-z_]*\\":' "$DM" runtime/spool/spool.c | tr -d '\\":'; } |
+    tr -d '"' | sort -u); do
+	grep -q "\"$k\"\|(dq$k\\\\(dq\|^\.Qq $k\|^\.It Qq $k" "$D8" || bad="$bad $k"
+done
+[ -z "$bad" ] && ok "ectls-deliver(8) names every JSON member it writes" ||
+    notok "ectls-deliver(8) lacks JSON members:$bad"
+# Exit statuses: the EX_ values of main.c, and nothing "not yet implemented".
+bad=
+for v in $(sed -n 's/^#define EX_[A-Z]*_[[:space:]]*\([0-9]*\)$/\1/p' "$DM"); do
+	sect "EXIT STATUS" | grep -q "^\.It $v\$" || bad="$bad $v"
+done
+grep -qi 'not yet implemented' "$D8" && bad="$bad (says \"not yet implemented\")"
+[ -z "$bad" ] && ok "ectls-deliver(8) EXIT STATUS lists every EX_ value of main.c" ||
+    notok "ectls-deliver(8) EXIT STATUS:$bad"
+# The custom_logger macros with a value (deliver/logfmt.h).
+bad=
+for mname in $(sed -n '/^ \* Macros with a value here:/,/^ \* Momentum macros that have no value/p' \
+    runtime/deliver/logfmt.h | grep -o '%[A-Za-z_]\+' | sort -u); do
+	grep -q "^\.Ql \\\\&$mname\( \|{\|$\)" "$D8" || bad="$bad $mname"
+done
+[ -z "$bad" ] && ok "ectls-deliver(8) LOG FORMAT: every custom_logger macro of logfmt.h" ||
+    notok "ectls-deliver(8) lacks custom_logger macros:$bad"
 
 # ---- examples/ci --------------------------------------------------------
 
