@@ -40,20 +40,7 @@ expect_status 2 "usage: bad --log-format" "$DELIVER" send --table "$TMP/none" --
 expect_status 2 "unreadable table" "$DELIVER" send --table "$TMP/none" --from a@b.test --to a@b.test "$TMP/m"
 expect_status 0 "--help" "$DELIVER" --help
 
-# ---- the reply parser's fuzz target: seeds, then a short run -------------
-if command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1; then
-	if make -s BUILD="$BUILD" "$BUILD/fuzz/fuzz_smtp_reply" >"$TMP/fz" 2>&1 &&
-	    mkdir -p "$TMP/fzwork" &&
-	    "$BUILD/fuzz/fuzz_smtp_reply" -max_total_time=5 "$TMP/fzwork" \
-	    fuzz/corpus/smtp_reply >>"$TMP/fz" 2>&1; then
-		ok "fuzz_smtp_reply: seeds and 5 s of fuzzing"
-	else
-		notok "fuzz_smtp_reply: seeds and 5 s of fuzzing"
-		tail -20 "$TMP/fz" | sed 's/^/#   /'
-	fi
-else
-	ok "fuzz_smtp_reply # SKIP ${FUZZ_CC:-clang} not installed"
-fi
+# (The reply parser's fuzz target runs in tests/fuzz-targets.)
 
 # ---- PKI, ports, configurations ---------------------------------------------
 if ! sh $HERE/pki.sh "$PKI" >"$TMP/pki.log" 2>&1; then

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
-# tests/fuzz-tls/suite.sh -- the libFuzzer targets of the TLS checks:
-# fuzz_tls_protocols, fuzz_tls_ciphers, fuzz_gnutls_priority and fuzz_pem
-# (fuzz/fuzz_*.c, helpers in fuzz/tls_fuzz.h).  For each: it builds, it
-# replays its seeds (fuzz/corpus/NAME/, which hold every past crasher), and
-# it runs for ${FUZZ_SECONDS:-30} seconds (at most 30: make check runs this)
-# on a copy of the seeds without a crash, sanitizer report, leak or broken
-# invariant.  A failing input is kept in $BUILD/fuzz/crash/; once fixed it
-# goes into fuzz/corpus/NAME/ as a regression seed.  Without clang the
-# checks are reported as skipped.
+# tests/fuzz-targets/suite.sh -- the libFuzzer targets other than the
+# parser's (tests/fuzz): the table reader (fuzz_table), the SMTP reply
+# parser (fuzz_smtp_reply) and the TLS checks (fuzz_tls_protocols,
+# fuzz_tls_ciphers, fuzz_gnutls_priority, fuzz_pem; helpers in
+# fuzz/tls_fuzz.h).  For each: it builds, it replays its seeds
+# (fuzz/corpus/NAME/, which hold every past crasher), and it runs for
+# ${FUZZ_SECONDS:-30} seconds (at most 30: make check runs this) on a copy of
+# the seeds without a crash, sanitizer report, leak or broken invariant.  A
+# failing input is kept in $BUILD/fuzz/crash/; once fixed it goes into
+# fuzz/corpus/NAME/ as a regression seed.  Without clang the checks are
+# reported as skipped.
 set -u
 . tests/lib.sh
 
-TARGETS="tls_protocols tls_ciphers gnutls_priority pem"
+TARGETS="table smtp_reply tls_protocols tls_ciphers gnutls_priority pem"
 secs=${FUZZ_SECONDS:-30}
 case $secs in ''|*[!0-9]*) secs=30 ;; esac
 [ "$secs" -gt 30 ] && secs=30
@@ -33,11 +35,11 @@ done
 # make check runs this suite: a recursive make of these targets is fine.
 # shellcheck disable=SC2086
 if ! make -s BUILD="$BUILD" $bins >"$TMP/build" 2>&1; then
-	notok "the TLS fuzz targets build"
+	notok "the fuzz targets build"
 	sed 's/^/#   /' "$TMP/build" | tail -20
 	exit 0
 fi
-ok "the TLS fuzz targets build"
+ok "the fuzz targets build"
 
 mkdir -p "$BUILD/fuzz/crash"
 for t in $TARGETS; do
