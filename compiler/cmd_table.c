@@ -3,7 +3,7 @@
  * cmd_table.c -- the commands that read compiled tables (no parser needed):
  *
  *   ectls lookup [--json] TABLE BINDING DOMAIN
- *   ectls dump [--format text|json] TABLE
+ *   ectls dump [--format text|json|xml] TABLE
  *   ectls diff OLD NEW
  *   ectls verify TABLE
  *
@@ -19,6 +19,7 @@
 #include "tblfmt.h"
 #include "ectls.h"
 #include "sha256.h"
+#include "xmlw.h"
 
 /* ---- output helpers ------------------------------------------------------- */
 
@@ -379,7 +380,149 @@ dump_cmp(const void *a, const void *b)
 
 /* ---- dump ----------------------------------------------------------------- */
 
+#define DUMP_USAGE	"usage: ectls dump [--format text|json|xml] TABLE"
+
 static const char *const kind_names[] = { "binding", "regex", "exact" };
+
+static const char *const type_names[] = {
+	[ECTLS_T_BOOL] = "bool",
+	[ECTLS_T_ENUM] = "enum",
+	[ECTLS_T_UINT] = "uint",
+	[ECTLS_T_STR] = "str",
+	[ECTLS_T_LIST] = "list",
+};
+
+/*
+ * One <field> of an XML dump: the JSON dump's "policy" member and its
+ * "provenance" member together.  type says how to read the value; set is
+ * false for a built-in default (the JSON dump has no provenance for it);
+ * an unset string (JSON null) has null="true" and no text; a list has one
+ * <item> per element.
+ */
+static void
+xml_field(struct xmlw *x, const struct ectls_policy *p, int f)
+{
+	struct ectls_prov pv;
+	const char *s;
+	char num[16];
+	size_t i, n;
+	int ty = ectls_field_type(f);
+
+	ectls_policy_prov(p, f, &pv);
+	xmlw_start(x, "field");
+	xmlw_attr(x, "name", ectls_field_name(f));
+	xmlw_attr(x, "type", ty >= 0 && ty <= ECTLS_T_LIST ? type_names[ty] :
+	    "unknown");
+	xmlw_attr(x, "set", pv.level == ECTLS_LVL_DEFAULT ? "false" : "true");
+	if (pv.level != ECTLS_LVL_DEFAULT) {
+		xmlw_attr(x, "file", pv.file);
+		xmlw_attr_u64(x, "line", pv.line);
+		xmlw_attr(x, "level", ectls_level_name(pv.level));
+	}
+	switch (ty) {
+	case ECTLS_T_BOOL:
+		xmlw_text(x, ectls_policy_num(p, f) ? "true" : "false");
+		break;
+	case ECTLS_T_UINT:
+		snprintf(num, sizeof(num), "%u", ectls_policy_num(p, f));
+		xmlw_text(x, num);
+		break;
+	case ECTLS_T_ENUM:
+	case ECTLS_T_STR:
+		/* An enum has a name once ectls_check() passed; JSON: null. */
+		s = ty == ECTLS_T_ENUM ?
+		    ectls_value_name(f, ectls_policy_num(p, f)) :
+		    ectls_policy_str(p, f);
+		if (s == NULL)
+			xmlw_attr(x, "null", "true");
+		else
+			xmlw_text(x, s);
+		break;
+	case ECTLS_T_LIST:
+		n = ectls_policy_list_len(p, f);
+		for (i = 0; i < n; i++) {
+			xmlw_start(x, "item");
+			xmlw_text(x, ectls_policy_list_item(p, f, i));
+			xmlw_end(x);
+		}
+		break;
+	default:
+		break;
+	}
+	xmlw_end(x);
+}
+
+/*
+ * The XML dump: the JSON dump's content, element and attribute names
+ * being its keys with "-" for "_" (format-version, regex-position, ...).
+ * Built in memory and written at the end, so a failure prints nothing.
+ * Returns 0, or 2 after a message.
+ */
+static int
+dump_xml(const struct ectls_table *t, const struct dent *v, size_t nv)
+{
+	struct xmlw *x;
+	const struct dent *e;
+	const char *name, *val, *path;
+	const uint8_t *sha;
+	char hex[65];
+	size_t i, k;
+	int f;
+
+	if ((x = xmlw_new(1)) == NULL) {
+		cli_error("out of memory");
+		return 2;
+	}
+	xmlw_start(x, "ectls-table");
+	xmlw_attr_u64(x, "format-version", ectls_format_version(t));
+	xmlw_attr(x, "schema", ectls_schema(t));
+	xmlw_start(x, "entries");
+	for (k = 0; k < nv; k++) {
+		e = &v[k];
+		xmlw_start(x, "entry");
+		xmlw_attr(x, "binding", e->binding);
+		xmlw_attr(x, "kind", kind_names[e->kind]);
+		xmlw_attr(x, "domain", e->domain);
+		if (e->kind == ECTLS_ENTRY_REGEX) {
+			xmlw_attr_u64(x, "regex-position",
+			    (uint64_t)e->pos + 1);
+			xmlw_attr(x, "regex-level", ectls_level_name(e->level));
+		}
+		xmlw_attr_u64(x, "policy-index", ectls_policy_index(e->pol));
+		for (f = 0; f < ECTLS_NFIELDS; f++)
+			xml_field(x, e->pol, f);
+		xmlw_end(x);
+	}
+	xmlw_end(x);
+	xmlw_start(x, "files");
+	for (i = 0; ectls_file(t, i, &path, &sha) == 0; i++) {
+		sha256_hex(sha, hex);
+		xmlw_start(x, "file");
+		xmlw_attr(x, "path", path);
+		xmlw_attr(x, "sha256", hex);
+		xmlw_end(x);
+	}
+	xmlw_end(x);
+	xmlw_start(x, "log-formats");
+	for (i = 0; ectls_logformat(t, i, &name, &val) == 0; i++) {
+		xmlw_start(x, "log-format");
+		xmlw_attr(x, "name", name);
+		xmlw_text(x, val);
+		xmlw_end(x);
+	}
+	xmlw_end(x);
+	if (xmlw_write(x, stdout) == -1) {
+		if (ferror(stdout))
+			cli_error("cannot write the XML dump: %s",
+			    strerror(errno));
+		else
+			cli_error("cannot build the XML dump: out of memory");
+		xmlw_free(x);
+		return 2;
+	}
+	xmlw_free(x);
+	return 0;
+}
 
 int
 cmd_dump(int argc, char **argv)
@@ -390,24 +533,37 @@ cmd_dump(int argc, char **argv)
 	const uint8_t *sha;
 	char hex[65];
 	size_t i, k, nv = 0;
-	int json = 0, a = 1;
+	int json = 0, xml = 0, a = 1, rc;
 
 	if (argc > 2 && strcmp(argv[1], "--format") == 0) {
 		if (strcmp(argv[2], "json") == 0)
 			json = 1;
+		else if (strcmp(argv[2], "xml") == 0)
+			xml = 1;
 		else if (strcmp(argv[2], "text") != 0) {
-			cli_error("unknown format \"%s\" (expected text or "
-			    "json)", argv[2]);
+			cli_error("unknown format \"%s\" (expected text, json "
+			    "or xml)", argv[2]);
+			fputs(DUMP_USAGE "\n", stderr);
 			return 2;
 		}
 		a = 3;
 	}
 	if (argc - a != 1) {
-		cli_error("usage: ectls dump [--format text|json] TABLE");
+		cli_error(DUMP_USAGE);
 		return 2;
 	}
 	if ((t = open_table(argv[a], 1)) == NULL)
 		return 2;
+	if (xml) {
+		if ((v = collect(t, argv[a], &nv, dump_cmp)) == NULL) {
+			ectls_close(t);
+			return 2;
+		}
+		rc = dump_xml(t, v, nv);
+		free(v);
+		ectls_close(t);
+		return rc;
+	}
 	if (json) {
 		printf("{\"schema\":");
 		json_str(stdout, ectls_schema(t));

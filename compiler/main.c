@@ -39,7 +39,7 @@ static const struct command {
 	{ .name = "lookup", .run = cmd_lookup,
 	  .synopsis = "lookup [--json] TABLE BINDING DOMAIN" },
 	{ .name = "dump", .run = cmd_dump,
-	  .synopsis = "dump [--format text|json] TABLE" },
+	  .synopsis = "dump [--format text|json|xml] TABLE" },
 	{ .name = "diff", .run = cmd_diff, .synopsis = "diff OLD_TABLE NEW_TABLE" },
 	{ .name = "verify", .run = cmd_verify, .synopsis = "verify TABLE" },
 	{ .name = "version", .run = cmd_version, .synopsis = "version" },

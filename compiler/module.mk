@@ -2,7 +2,7 @@
 ECTLS_MAIN    += compiler/main.c
 COMPILER_SRCS += compiler/checks.c
 COMPILER_SRCS += compiler/report.c
-SCHEMA_SRCS   += schema/junit.c
+SCHEMA_SRCS   += schema/junit.c schema/xmlw.c
 COMPILER_SRCS += compiler/cmd_lint.c
 COMPILER_SRCS += compiler/tblw.c
 COMPILER_SRCS += compiler/cmd_table.c

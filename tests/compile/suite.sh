@@ -110,6 +110,20 @@ if jq -e '.' "$TMP/dump.json" >/dev/null; then
 else
 	notok "dump --format json is JSON"
 fi
+# dump --format xml of every compiled table: well-formed, and entry by
+# entry the same content as the JSON dump (tests/table/dumpxml_cmp.py).
+for n in fallback chain regex none; do
+	"$E" dump --format json "$TMP/$n.ectp" >"$TMP/$n.dump.json"
+	if "$E" dump --format xml "$TMP/$n.ectp" >"$TMP/$n.dump.xml" &&
+	    xmllint --noout "$TMP/$n.dump.xml" &&
+	    python3 tests/table/dumpxml_cmp.py "$TMP/$n.dump.xml" \
+	    "$TMP/$n.dump.json" >"$TMP/cmp"; then
+		ok "dump --format xml $n: well-formed, equals JSON ($(cat "$TMP/cmp"))"
+	else
+		notok "dump --format xml $n: well-formed, equals JSON"
+		sed 's/^/#   /' "$TMP/cmp"
+	fi
+done
 
 # Nothing is written when the configuration has errors.
 printf 'tls = sometimes\n' >"$TMP/bad.conf"

@@ -144,7 +144,100 @@ if jq -e '(.entries | length) == 8 and .schema == "test-schema-1" and
 else
 	notok "dump json structure"
 fi
-expect_status 2 "dump --format xml is a usage error" $ECTLS dump --format yaml "$TMP/t.ectp"
+expect_status 2 "dump --format yaml is a usage error" $ECTLS dump --format yaml "$TMP/t.ectp"
+if grep -qxF 'ectls: error: unknown format "yaml" (expected text, json or xml)' "$TMP/err" &&
+    grep -qxF 'usage: ectls dump [--format text|json|xml] TABLE' "$TMP/err" &&
+    [ ! -s "$TMP/out" ]; then
+	ok "dump --format yaml: message and usage, nothing on stdout"
+else
+	notok "dump --format yaml: message and usage, nothing on stdout"
+	sed 's/^/#   /' "$TMP/err"
+fi
+
+# dump --format xml (libxml2's xmlTextWriter): well-formed, and entry by
+# entry, field by field the same content as the JSON dump
+# (tests/table/dumpxml_cmp.py; it fails on zero entries or unequal counts).
+dumpxml_same() {	# NAME TABLE
+	$ECTLS dump --format json "$2" >"$TMP/dx.json" 2>"$TMP/err"
+	expect_status 0 "dump xml $1" $ECTLS dump --format xml "$2" || return
+	cp "$TMP/out" "$TMP/dx.xml"
+	if xmllint --noout "$TMP/dx.xml" 2>"$TMP/lint"; then
+		ok "dump xml $1: well-formed (xmllint)"
+	else
+		notok "dump xml $1: well-formed (xmllint)"
+		head -5 "$TMP/lint" | sed 's/^/#   /'
+	fi
+	if python3 $D/dumpxml_cmp.py "$TMP/dx.xml" "$TMP/dx.json" >"$TMP/cmp"; then
+		ok "dump xml $1: every entry equals the JSON dump ($(cat "$TMP/cmp"))"
+	else
+		notok "dump xml $1: every entry equals the JSON dump"
+		sed 's/^/#   /' "$TMP/cmp"
+	fi
+}
+dumpxml_same basic "$TMP/t.ectp"
+dumpxml_same long "$TMP/long.ectp"
+$MK $D/minimal.desc "$TMP/min.ectp"
+dumpxml_same minimal "$TMP/min.ectp"
+# The comparison can fail: one changed value in the XML is caught.
+$ECTLS dump --format xml "$TMP/t.ectp" |
+    sed 's|<item>mx2.example.net</item>|<item>mx3.example.net</item>|' \
+    >"$TMP/dx-bad.xml"
+$ECTLS dump --format json "$TMP/t.ectp" >"$TMP/dx.json"
+if ! cmp -s <($ECTLS dump --format xml "$TMP/t.ectp") "$TMP/dx-bad.xml" &&
+    ! python3 $D/dumpxml_cmp.py "$TMP/dx-bad.xml" "$TMP/dx.json" >/dev/null; then
+	ok "dump xml: the comparison catches a changed list item"
+else
+	notok "dump xml: the comparison catches a changed list item"
+fi
+if xmllint --xpath 'string(/ectls-table/@format-version)' "$TMP/dx-bad.xml" |
+    grep -qx '[1-9][0-9]*' &&
+    [ "$(xmllint --xpath 'count(/ectls-table/entries/entry[@binding="mta1" and @kind="regex"])' "$TMP/dx-bad.xml")" = 2 ] &&
+    [ "$(xmllint --xpath 'string(//entry[@binding="mta1" and @domain="example.com"]/field[@name="tls_verify"]/@level)' "$TMP/dx-bad.xml")" = "B::D" ] &&
+    [ "$(xmllint --xpath 'string(//entry[@binding="default" and @kind="binding"]/field[@name="tls_ca"]/@null)' "$TMP/dx-bad.xml")" = true ]; then
+	ok "dump xml: names and attributes (xpath)"
+else
+	notok "dump xml: names and attributes (xpath)"
+fi
+
+# Hostile strings: a binding named a<&"'b plus byte 0xff, control bytes,
+# a lone surrogate, U+FFFE and invalid UTF-8 in values, paths, the schema
+# and a log format.  xmlTextWriter would copy them raw (malformed); the
+# dump replaces them with U+FFFD and keeps the exact bytes in *-hex / hex.
+{
+	printf 'schema s\377chema\001\n'
+	printf 'policy P tls_ca=/etc/ssl/\377\001\177ca<&>.pem@conf\376<&>.conf:7:B routes=ok,b\303(ad,\357\277\276 gateway=\355\240\200\n'
+	printf 'bind default P\n'
+	printf 'bind a<&"'"'"'b\377 P\n'
+	printf 'key a<&"'"'"'b\377 d\351.example P\n'
+	printf 'regex a<&"'"'"'b\377 ^x\001y$ B::D P\n'
+	printf 'logformat n\377ame v<\001\r>\t"a"\n'
+	printf 'file /tmp/p\377\001 00000000000000000000000000000000000000000000000000000000000000ff\n'
+} >"$TMP/hostile.desc"
+expect_status 0 "mktable builds the hostile-strings table" $MK \
+    "$TMP/hostile.desc" "$TMP/h.ectp"
+dumpxml_same "hostile strings" "$TMP/h.ectp"
+if [ "$(xmllint --xpath 'string(//entry[@kind="exact"]/@binding)' "$TMP/dx.xml")" = "a<&\"'b"$'\xef\xbf\xbd' ] &&
+    [ "$(xmllint --xpath 'string(//entry[@kind="exact"]/@binding-hex)' "$TMP/dx.xml")" = 613c26222762ff ] &&
+    [ "$(xmllint --xpath 'string(/ectls-table/log-formats/log-format/@hex)' "$TMP/dx.xml")" = 763c010d3e09226122 ]; then
+	ok "dump xml hostile strings: U+FFFD in the text, exact bytes in hex"
+else
+	notok "dump xml hostile strings: U+FFFD in the text, exact bytes in hex"
+fi
+expect_status 2 "dump xml without a table is a usage error" $ECTLS dump --format xml
+grep -qxF 'ectls: error: usage: ectls dump [--format text|json|xml] TABLE' "$TMP/err" &&
+    ok "dump xml usage message" || notok "dump xml usage message"
+# A failed write is exit 2 with the reason (libxml2 builds in memory, the
+# document is written at the end).
+if [ -w /dev/full ]; then
+	$ECTLS dump --format xml "$TMP/t.ectp" >/dev/full 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q 'cannot write the XML dump: No space left on device' "$TMP/err"; then
+		ok "dump xml to a full device: exit 2 and the reason"
+	else
+		notok "dump xml to a full device: exit $rc"
+		sed 's/^/#   /' "$TMP/err"
+	fi
+fi
 
 # diff.
 expect_status 0 "diff of identical tables" $ECTLS diff "$TMP/t.ectp" "$TMP/t3.ectp"
