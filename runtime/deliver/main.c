@@ -1328,12 +1328,20 @@ cmd_queue(int argc, char **argv)
 		case 0:
 			continue;	/* delivered meanwhile */
 		case -1:
-			fprintf(stderr, "%s: error: %s/%s: %s\n", progname,
-			    spooldir, l.v[i], why);
+			/* why names the file: DIR/queue/ID, DIR/defer/ID... */
+			fprintf(stderr, "%s: error: %s\n", progname, why);
 			rc = 1;
 			continue;
 		default:
 			break;
+		}
+		if (m.loc != SPOOL_FAILED &&
+		    spool_check_body(sp, m.id, why, sizeof(why)) == -1) {
+			/* An entry run leaves alone: it can never go. */
+			fprintf(stderr, "%s: error: %s\n", progname, why);
+			rc = 1;
+			spool_msg_fini(&m);
+			continue;
 		}
 		count[m.loc]++;
 		if (json)
@@ -2045,6 +2053,16 @@ q_refresh(struct runner *R, struct qent *e)
 	if (rc == 0) {
 		e->dead = 1;
 		return 0;
+	}
+	/*
+	 * A state file without its message can never be delivered (a
+	 * worker finds nothing to lock and the entry would stay due for
+	 * ever): an entry left alone, as one that does not parse.
+	 */
+	if (rc == 1 && spool_check_body(R->sp, e->id, why, sizeof(why)) ==
+	    -1) {
+		spool_msg_fini(&m);
+		rc = -1;
 	}
 	if (rc == -1) {
 		if (!e->bad)

@@ -480,33 +480,86 @@ fail:
 
 /* ---- reading state files ---------------------------------------------- */
 
+/* What a non-regular file is, for an error message. */
+static const char *
+file_kind(mode_t mode)
+{
+	return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO" :
+	    S_ISLNK(mode) ? "a symbolic link" : S_ISSOCK(mode) ? "a socket" :
+	    S_ISCHR(mode) ? "a character device" :
+	    S_ISBLK(mode) ? "a block device" : "of an unknown type";
+}
+
+/*
+ * Read the state file d/id whole, NUL-terminated, into *buf (malloc'ed).
+ * Only a regular file of at most STATE_MAX bytes is read: the open neither
+ * waits (a FIFO without a writer) nor follows a symbolic link.  Returns 1,
+ * 0 when there is no such file, -1 with why (the file's path in it).
+ */
 static int
-read_file_at(int dfd, const char *name, char **buf, size_t *len)
+read_state_at(struct spool *sp, int d, const char *id, char **buf,
+    size_t *len, char *why, size_t whylen)
 {
 	struct stat stb;
 	char *b;
 	size_t n = 0;
 	ssize_t r;
-	int fd;
+	int fd, e;
 
-	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC)) == -1)
+	fd = openat(sp->dfd[d], id, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		e = errno;
+		if (e == ENOENT)
+			return 0;
+		if (e == ELOOP && fstatat(sp->dfd[d], id, &stb,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(stb.st_mode)) {
+			spool_why(why, whylen, "%s/%s/%s: not a regular file "
+			    "(a symbolic link)", sp->dir, spool_subdirs[d], id);
+			return -1;
+		}
+		spool_why(why, whylen, "cannot read %s/%s/%s: %s", sp->dir,
+		    spool_subdirs[d], id, strerror(e));
 		return -1;
-	if (fstat(fd, &stb) == -1 || stb.st_size < 0 ||
-	    (uint64_t)stb.st_size > STATE_MAX) {
-		if (errno == 0)
-			errno = EFBIG;
+	}
+	if (fstat(fd, &stb) == -1) {
+		e = errno;
 		close(fd);
+		spool_why(why, whylen, "cannot read %s/%s/%s: %s", sp->dir,
+		    spool_subdirs[d], id, strerror(e));
+		return -1;
+	}
+	if (!S_ISREG(stb.st_mode)) {
+		close(fd);
+		spool_why(why, whylen, "%s/%s/%s: not a regular file (%s)",
+		    sp->dir, spool_subdirs[d], id, file_kind(stb.st_mode));
+		return -1;
+	}
+	if (stb.st_size < 0 || (uint64_t)stb.st_size > STATE_MAX) {
+		close(fd);
+		spool_why(why, whylen, "%s/%s/%s: state file larger than "
+		    "%u MiB", sp->dir, spool_subdirs[d], id, STATE_MAX >> 20);
 		return -1;
 	}
 	if ((b = malloc((size_t)stb.st_size + 1)) == NULL) {
 		close(fd);
+		spool_why(why, whylen, "out of memory");
 		return -1;
 	}
+	/* A file that shrinks meanwhile reads short: parse_state says so. */
 	while (n < (size_t)stb.st_size) {
 		r = read(fd, b + n, (size_t)stb.st_size - n);
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r == -1) {
+			e = errno;
+			free(b);
+			close(fd);
+			spool_why(why, whylen, "cannot read %s/%s/%s: %s",
+			    sp->dir, spool_subdirs[d], id, strerror(e));
+			return -1;
+		}
+		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
@@ -514,7 +567,7 @@ read_file_at(int dfd, const char *name, char **buf, size_t *len)
 	b[n] = '\0';
 	*buf = b;
 	*len = n;
-	return 0;
+	return 1;
 }
 
 static int
@@ -673,8 +726,9 @@ spool_load(struct spool *sp, const char *id, int failed, struct spool_msg *m,
 	static const enum spool_loc order[] = {
 		SPOOL_QUEUE, SPOOL_DEFER, SPOOL_FAILED
 	};
-	char *text;
+	char *text, reason[256];
 	size_t len, i;
+	int d, rc;
 
 	memset(m, 0, sizeof(*m));
 	if (!valid_id(id)) {
@@ -682,29 +736,29 @@ spool_load(struct spool *sp, const char *id, int failed, struct spool_msg *m,
 		return -1;
 	}
 	for (i = 0; i < (failed ? 3u : 2u); i++) {
-		if (read_file_at(sp->dfd[loc_dir(order[i])], id, &text,
-		    &len) == -1) {
-			if (errno == ENOENT)
-				continue;
-			spool_why(why, whylen, "cannot read %s/%s/%s: %s",
-			    sp->dir, spool_subdirs[loc_dir(order[i])], id,
-			    strerror(errno));
+		d = loc_dir(order[i]);
+		if ((rc = read_state_at(sp, d, id, &text, &len, why,
+		    whylen)) == 0)
+			continue;
+		if (rc == -1)
 			return -1;
-		}
 		if (memchr(text, '\0', len) != NULL) {
-			spool_why(why, whylen, "NUL byte in state file");
+			spool_why(why, whylen, "%s/%s/%s: NUL byte in state file",
+			    sp->dir, spool_subdirs[d], id);
 			free(text);
 			return -1;
 		}
-		if (parse_state(text, m, why, whylen) == -1) {
+		if (parse_state(text, m, reason, sizeof(reason)) == -1) {
+			spool_why(why, whylen, "%s/%s/%s: %s", sp->dir,
+			    spool_subdirs[d], id, reason);
 			free(text);
 			spool_msg_fini(m);
 			return -1;
 		}
 		free(text);
 		if (strcmp(m->id, id) != 0) {
-			spool_why(why, whylen, "state file names ID \"%s\"",
-			    m->id);
+			spool_why(why, whylen, "%s/%s/%s: state file names ID "
+			    "\"%s\"", sp->dir, spool_subdirs[d], id, m->id);
 			spool_msg_fini(m);
 			return -1;
 		}
@@ -719,14 +773,24 @@ spool_load(struct spool *sp, const char *id, int failed, struct spool_msg *m,
 int
 spool_lock(struct spool *sp, const char *id)
 {
+	struct stat stb;
 	int fd, e;
 
 	if (!valid_id(id)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if ((fd = openat(sp->dfd[D_MSG], id, O_RDONLY | O_CLOEXEC)) == -1)
+	/* Neither wait on a FIFO nor follow a link: see spool_check_body(). */
+	if ((fd = openat(sp->dfd[D_MSG], id, O_RDONLY | O_NONBLOCK |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
+	e = fstat(fd, &stb) == -1 ? errno : !S_ISREG(stb.st_mode) ? EINVAL :
+	    0;
+	if (e != 0) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
@@ -736,6 +800,50 @@ spool_lock(struct spool *sp, const char *id)
 		return -1;
 	}
 	return fd;
+}
+
+/* Whether d/id is there (any type; a link not followed). */
+static int
+present_at(int dfd, const char *name)
+{
+	struct stat stb;
+
+	return fstatat(dfd, name, &stb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+spool_check_body(struct spool *sp, const char *id, char *why, size_t whylen)
+{
+	struct stat stb;
+	int e;
+
+	if (!valid_id(id)) {
+		spool_why(why, whylen, "invalid queue ID \"%s\"", id);
+		return -1;
+	}
+	if (fstatat(sp->dfd[D_MSG], id, &stb, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISREG(stb.st_mode))
+			return 0;
+		spool_why(why, whylen, "%s/msg/%s: not a regular file (%s)",
+		    sp->dir, id, file_kind(stb.st_mode));
+		return -1;
+	}
+	if ((e = errno) != ENOENT) {
+		spool_why(why, whylen, "cannot read %s/msg/%s: %s", sp->dir,
+		    id, strerror(e));
+		return -1;
+	}
+	/*
+	 * Gone.  A delivery removes the state file before the message, and
+	 * a failure moves it to failed/ before the message; queue/ to
+	 * defer/ is the only other move.  So a state file still in queue/
+	 * or defer/ now, looked for in that order, lost its message.
+	 */
+	if (!present_at(sp->dfd[D_QUEUE], id) &&
+	    !present_at(sp->dfd[D_DEFER], id))
+		return 0;
+	spool_why(why, whylen, "%s/msg/%s: message file missing", sp->dir, id);
+	return -1;
 }
 
 int

@@ -128,8 +128,12 @@ int	spool_submit(struct spool *, const char *binding, const char *domain,
 
 /*
  * Read the state file of id from queue/, defer/ or (with failed) failed/.
- * Returns 1 with *m filled (fini it), 0 when the message is in none of
- * them, -1 with why when the file is unreadable or malformed.
+ * Only a regular file is read (a FIFO, a directory, a device or a symbolic
+ * link there is an error, and no open ever waits).  Returns 1 with *m
+ * filled (fini it), 0 when the message is in none of them, -1 with why
+ * when the file is unreadable, not a regular file, larger than 2 MiB or
+ * malformed; why then starts with the file's path ("DIR/queue/ID: ..." or
+ * "cannot read DIR/queue/ID: ...").
  */
 int	spool_load(struct spool *, const char *id, int failed,
 	    struct spool_msg *m, char *why, size_t whylen);
@@ -137,9 +141,21 @@ int	spool_load(struct spool *, const char *id, int failed,
 /*
  * Take the per-message lock: the message file open and flock'ed without
  * waiting.  Returns the descriptor (the lock lasts until it is closed), or
- * -1: errno EWOULDBLOCK (another process delivers it), ENOENT (gone).
+ * -1: errno EWOULDBLOCK (another process delivers it), ENOENT (gone),
+ * EINVAL (not a regular file, or an invalid ID), ELOOP (a symbolic link).
  */
 int	spool_lock(struct spool *, const char *id);
+
+/*
+ * Check that the message file of id is there for its state file: 0 when
+ * msg/ID is a regular file, or when it is gone together with the state
+ * file (delivered or failed meanwhile); -1 with why ("DIR/msg/ID: message
+ * file missing", "...: not a regular file (a FIFO)") when the state file
+ * is still in queue/ or defer/ and its message is missing or not a
+ * regular file: an entry that can never be delivered as it is.
+ */
+int	spool_check_body(struct spool *, const char *id, char *why,
+	    size_t whylen);
 
 /* The message of a locked descriptor, into *buf (malloc'ed). 0 or -1. */
 int	spool_read_body(int fd, char **buf, size_t *len);

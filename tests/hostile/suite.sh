@@ -461,53 +461,53 @@ Q=("$D" queue --spool)
 if spool_entry q1; then
 	printf 'garbage\n' >"$st"
 	hcase "spool: state file of garbage (queue)" 1 \
-	    "q1/$sid: malformed state file at line 1" -- "${Q[@]}" "$H/q1"
+	    "q1/queue/$sid: malformed state file at line 1" -- "${Q[@]}" "$H/q1"
 fi
 if spool_entry q2; then
 	sed -i '/^end$/d' "$st"
 	hcase "spool: state file without its end line (queue)" 1 \
-	    "q2/$sid: truncated or incomplete state file" -- "${Q[@]}" "$H/q2"
+	    "q2/queue/$sid: truncated or incomplete state file" -- "${Q[@]}" "$H/q2"
 fi
 if spool_entry q3; then
 	sed -i 's/^binding default$/binding def\x00ault/' "$st"
 	hcase "spool: state file with a NUL byte (queue)" 1 \
-	    "q3/$sid: NUL byte in state file" -- "${Q[@]}" "$H/q3"
+	    "q3/queue/$sid: NUL byte in state file" -- "${Q[@]}" "$H/q3"
 fi
 if spool_entry q4; then
 	sed -i 's/^id .*/id 0123456789ABCDEF/' "$st"
 	hcase "spool: state file naming another ID (queue)" 1 \
-	    "q4/$sid: state file names ID \"0123456789ABCDEF\"" -- \
+	    "q4/queue/$sid: state file names ID \"0123456789ABCDEF\"" -- \
 	    "${Q[@]}" "$H/q4"
 fi
 if spool_entry q5; then
 	n=$(grep -n '^rcpt ' "$st" | cut -d: -f1)
 	sed -i 's/^rcpt P /rcpt X /' "$st"
 	hcase "spool: recipient with an unknown status (queue)" 1 \
-	    "q5/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q5"
+	    "q5/queue/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q5"
 fi
 if spool_entry q6; then
 	n=$(grep -n '^attempts ' "$st" | cut -d: -f1)
 	sed -i 's/^attempts .*/attempts 99999999999999999999999/' "$st"
 	hcase "spool: attempts overflowing (queue)" 1 \
-	    "q6/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q6"
+	    "q6/queue/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q6"
 fi
 if spool_entry q7; then
 	n=$(grep -n '^from ' "$st" | cut -d: -f1)
 	sed -i "s/^from .*/from <$(head -c 300 /dev/zero | tr '\0' a)@example.net>/" "$st"
 	hcase "spool: 300-byte sender (queue)" 1 \
-	    "q7/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q7"
+	    "q7/queue/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q7"
 fi
 if spool_entry q8; then
 	sed -i 's/^end$/last_port 70000\nend/' "$st"
 	n=$(grep -n '^last_port ' "$st" | cut -d: -f1)
 	hcase "spool: port 70000 in the last attempt (queue)" 1 \
-	    "q8/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q8"
+	    "q8/queue/$sid: malformed state file at line $n" -- "${Q[@]}" "$H/q8"
 fi
 if spool_entry q9; then
 	rm -f "$st"
 	ln -s "$H/loop-a" "$st"
 	hcase "spool: state file is a symlink loop (queue)" 1 \
-	    "cannot read .*q9/queue/$sid: Too many levels of symbolic links" -- \
+	    "q9/queue/$sid: not a regular file \\(a symbolic link\\)" -- \
 	    "${Q[@]}" "$H/q9"
 fi
 if spool_entry q10; then
@@ -516,7 +516,7 @@ if spool_entry q10; then
 	  echo end; } >"$H/q10.st"
 	mv "$H/q10.st" "$st"
 	hcase "spool: 1001 recipients (queue)" 1 \
-	    "q10/$sid: malformed state file at line" -- "${Q[@]}" "$H/q10"
+	    "q10/queue/$sid: malformed state file at line" -- "${Q[@]}" "$H/q10"
 fi
 hcase "spool: --spool is a regular file (queue)" 2 \
     'cannot open spool ".*ok\.conf": Not a directory' -- "${Q[@]}" "$H/ok.conf"
@@ -583,11 +583,87 @@ if spool_entry q11; then
 	rc=$?
 	if [ "$rc" -eq 0 ] && cmp -s "$st" "$H/q11.before" &&
 	    [ -f "$d/msg/$sid" ] &&
-	    grep -q "$sid: unreadable, left alone: malformed state file at line 1" \
+	    grep -q "$sid: unreadable, left alone: .*q11/queue/$sid: malformed state file at line 1" \
 	    "$H/q11.log" && [ -z "$(find "$d/failed" "$d/defer" -type f)" ]; then
 		ok "hostile: spool: run --once leaves a malformed entry intact and logs it"
 	else
 		notok "hostile: spool: run --once leaves a malformed entry intact and logs it (exit $rc)"
 		head -5 "$H/q11.log" | sed 's/^/#   /'
 	fi
+fi
+
+# A state file that is not a regular file, or too large, is refused with
+# its path (the old reader waited for ever on a FIFO, took a directory for
+# a truncated file, and reported a 3 MiB file as no error at all).
+if spool_entry q12; then
+	rm -f "$st"
+	mkfifo "$st"
+	hcase "spool: state file is a FIFO (queue)" 1 \
+	    "q12/queue/$sid: not a regular file \(a FIFO\)" -- "${Q[@]}" "$H/q12"
+fi
+if spool_entry q13; then
+	truncate -s 3M "$st"
+	hcase "spool: state file of 3 MiB (queue)" 1 \
+	    "q13/queue/$sid: state file larger than 2 MiB" -- "${Q[@]}" "$H/q13"
+fi
+if spool_entry q14; then
+	rm -f "$st"
+	mkdir "$st"
+	hcase "spool: state file is a directory (queue)" 1 \
+	    "q14/queue/$sid: not a regular file \(a directory\)" -- \
+	    "${Q[@]}" "$H/q14"
+fi
+# A malformed state file in defer/ is named there, not in queue/.
+if spool_entry q15; then
+	printf 'garbage\n' >"$H/q15/defer/$sid"
+	rm -f "$st"
+	hcase "spool: malformed deferred state file names defer/ (queue)" 1 \
+	    "q15/defer/$sid: malformed state file at line 1" -- \
+	    "${Q[@]}" "$H/q15"
+fi
+
+# run_once NAME SPOOL ERE: run --once on $H/SPOOL; it must stop by itself
+# (exit 0) within 30 s, log ERE once, and leave the state file $st and
+# what is in msg/ as they were, with nothing moved to defer/ or failed/.
+run_once() {
+	local name="hostile: spool: $1" d=$H/$2 ere=$3 rc before after
+	before=$(ls -l "$st" "$d/msg" 2>&1)
+	timeout -k 5 30 "$D" run --once --spool "$d" --table "$H/ok.ectp" \
+	    --log "$H/$2.log" >/dev/null 2>&1 </dev/null
+	rc=$?
+	after=$(ls -l "$st" "$d/msg" 2>&1)
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		notok "$name (no answer within 30 s)"
+	elif [ "$rc" -ne 0 ]; then
+		notok "$name (exit $rc, want 0)"
+	elif [ "$(grep -cE -- "$ere" "$H/$2.log")" -ne 1 ]; then
+		notok "$name (log lacks one /$ere/)"
+		head -5 "$H/$2.log" | sed 's/^/#   /'
+	elif [ "$before" != "$after" ] ||
+	    [ -n "$(find "$d/failed" "$d/defer" -mindepth 1)" ]; then
+		notok "$name (the entry was changed)"
+	else
+		ok "$name"
+	fi
+}
+if spool_entry q16; then
+	rm -f "$st"
+	mkfifo "$st"
+	run_once "run --once leaves a FIFO state file alone and stops" q16 \
+	    "$sid: unreadable, left alone: .*q16/queue/$sid: not a regular file \(a FIFO\)"
+fi
+# A state file whose message is gone: logged, left alone, never a hang;
+# queue names it and exits 1.
+if spool_entry q17; then
+	rm -f "$H/q17/msg/$sid"
+	run_once "run --once leaves a state file without its message alone and stops" \
+	    q17 "$sid: unreadable, left alone: .*q17/msg/$sid: message file missing"
+	hcase "spool: state file without its message (queue)" 1 \
+	    "q17/msg/$sid: message file missing" -- "${Q[@]}" "$H/q17"
+fi
+if spool_entry q18; then
+	rm -f "$H/q18/msg/$sid"
+	mkfifo "$H/q18/msg/$sid"
+	run_once "run --once leaves a message that is a FIFO alone and stops" \
+	    q18 "$sid: unreadable, left alone: .*q18/msg/$sid: not a regular file \(a FIFO\)"
 fi

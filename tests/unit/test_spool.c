@@ -193,36 +193,51 @@ write_state(const char *id, const char *text)
 	fclose(fp);
 }
 
+/* spool_load()'s reason for queue/ID: the file's path, then reason. */
+static const char *
+qwhy(const char *id, const char *reason)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s/s/queue/%s: %s", root, id, reason);
+	return buf;
+}
+
 static void
 test_malformed(void **state)
 {
 	struct spool *sp = open_spool();
 	struct spool_msg m;
-	char why[256];
+	char why[512];
 
 	(void)state;
 	write_state("AB01", "something else\n");
 	assert_int_equal(spool_load(sp, "AB01", 0, &m, why, sizeof(why)), -1);
-	assert_string_equal(why, "malformed state file at line 1");
+	assert_string_equal(why, qwhy("AB01",
+	    "malformed state file at line 1"));
 	write_state("AB02", "ectls-spool 1\nid AB02\nbinding default\n"
 	    "domain one.test\nfrom <a@b.test>\ncreated 5\nrcpt P x@one.test \n");
 	assert_int_equal(spool_load(sp, "AB02", 0, &m, why, sizeof(why)), -1);
-	assert_string_equal(why, "truncated or incomplete state file");
+	assert_string_equal(why, qwhy("AB02",
+	    "truncated or incomplete state file"));
 	write_state("AB03", "ectls-spool 1\nid AB03\nbinding default\n"
 	    "domain one.test\nfrom <a@b.test>\ncreated 5\nrcpt Q x@one.test \n"
 	    "end\n");
 	assert_int_equal(spool_load(sp, "AB03", 0, &m, why, sizeof(why)), -1);
-	assert_string_equal(why, "malformed state file at line 7");
+	assert_string_equal(why, qwhy("AB03",
+	    "malformed state file at line 7"));
 	write_state("AB04", "ectls-spool 1\nid AB05\nbinding default\n"
 	    "domain one.test\nfrom <a@b.test>\ncreated 5\nrcpt P x@one.test \n"
 	    "end\n");
 	assert_int_equal(spool_load(sp, "AB04", 0, &m, why, sizeof(why)), -1);
-	assert_string_equal(why, "state file names ID \"AB05\"");
+	assert_string_equal(why, qwhy("AB04",
+	    "state file names ID \"AB05\""));
 	write_state("AB06", "ectls-spool 1\nid AB06\nbinding default\n"
 	    "domain one.test\nfrom <a@b.test>\ncreated x5\n"
 	    "rcpt P x@one.test \nend\n");
 	assert_int_equal(spool_load(sp, "AB06", 0, &m, why, sizeof(why)), -1);
-	assert_string_equal(why, "malformed state file at line 6");
+	assert_string_equal(why, qwhy("AB06",
+	    "malformed state file at line 6"));
 	write_state("AB07", "ectls-spool 1\nid AB07\n");
 	{
 		char p[512];
@@ -234,7 +249,8 @@ test_malformed(void **state)
 		fclose(fp);
 	}
 	assert_int_equal(spool_load(sp, "AB07", 0, &m, why, sizeof(why)), -1);
-	assert_string_equal(why, "NUL byte in state file");
+	assert_string_equal(why, qwhy("AB07",
+	    "NUL byte in state file"));
 	spool_close(sp);
 }
 
@@ -276,6 +292,54 @@ test_not_a_spool(void **state)
 	assert_non_null(strstr(why, "cannot open spool"));
 }
 
+/*
+ * Not a regular file, too large, a message gone: refused with the path,
+ * never waited on; a message gone with its state file is no error.
+ */
+static void
+test_not_regular(void **state)
+{
+	struct spool *sp = open_spool();
+	struct spool_msg m;
+	char id[SPOOL_ID_MAX], p[512], why[512];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/s/queue/AB10", root);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(spool_load(sp, "AB10", 0, &m, why, sizeof(why)), -1);
+	assert_string_equal(why, qwhy("AB10", "not a regular file (a FIFO)"));
+	snprintf(p, sizeof(p), "%s/s/queue/AB11", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(spool_load(sp, "AB11", 0, &m, why, sizeof(why)), -1);
+	assert_string_equal(why, qwhy("AB11",
+	    "not a regular file (a directory)"));
+	write_state("AB12", "ectls-spool 1\n");
+	snprintf(p, sizeof(p), "%s/s/queue/AB12", root);
+	assert_int_equal(truncate(p, 2 * 1024 * 1024 + 1), 0);
+	errno = 0;
+	assert_int_equal(spool_load(sp, "AB12", 0, &m, why, sizeof(why)), -1);
+	assert_string_equal(why, qwhy("AB12",
+	    "state file larger than 2 MiB"));
+
+	submit_one(sp, id, 1);
+	assert_int_equal(spool_check_body(sp, id, why, sizeof(why)), 0);
+	snprintf(p, sizeof(p), "%s/s/msg/%s", root, id);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(spool_check_body(sp, id, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "message file missing"));
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(spool_lock(sp, id), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(spool_check_body(sp, id, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "not a regular file (a FIFO)"));
+	assert_int_equal(unlink(p), 0);
+	/* Both gone, as after a delivery: not an error. */
+	snprintf(p, sizeof(p), "%s/s/queue/%s", root, id);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(spool_check_body(sp, id, why, sizeof(why)), 0);
+	spool_close(sp);
+}
+
 int
 main(void)
 {
@@ -287,6 +351,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_spool, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_not_regular, setup,
 		    teardown),
 	};
 
