@@ -28,7 +28,7 @@ struct sema_scope {
 	struct strmap		*kids;	/* "kw:name" -> struct sema_scope */
 	struct sema_opt {
 		const struct opt_spec	*var;	/* first variant of the name */
-		const struct ast_node	*n;	/* where it was first set */
+		const struct ast_node	*n;	/* where it was last set */
 	}			*opts, inl[2];
 	size_t			 nopts, capopts;
 };
@@ -405,19 +405,24 @@ scopes_free(struct sema *m)
 }
 
 /*
- * Remember that option var is set by n in the current scope path; the
- * node that set it first when it was set before.
+ * Remember that option var is set by n in the current scope path; returns
+ * the node that set it last when it was set before, else NULL.
  */
 static const struct ast_node *
 scope_set(struct sema *m, const struct opt_spec *var,
     const struct ast_node *n)
 {
 	struct sema_scope *sc = m->cur;
+	const struct ast_node *prev;
 	size_t i;
 
 	for (i = 0; i < sc->nopts; i++)
-		if (sc->opts[i].var == var)
-			return sc->opts[i].n;
+		if (sc->opts[i].var == var) {
+			/* A third setting's note names the second. */
+			prev = sc->opts[i].n;
+			sc->opts[i].n = n;
+			return prev;
+		}
 	if (sc->nopts == sc->capopts) {
 		sc->capopts *= 2;
 		if (sc->opts == sc->inl) {
