@@ -6,11 +6,8 @@
 
 #include "arena.h"
 
-#define ARENA_BLOCK	(256 * 1024)
-
 struct arena_block {
 	struct arena_block	*next;
-	size_t			 used;
 	size_t			 size;
 	max_align_t		 data[];
 };
@@ -19,6 +16,8 @@ void
 arena_init(struct arena *a)
 {
 	a->head = NULL;
+	a->cur = NULL;
+	a->left = 0;
 	a->big = NULL;
 	a->total = 0;
 }
@@ -44,10 +43,11 @@ arena_fini(struct arena *a)
 	arena_init(a);
 }
 
+/* arena_alloc() when the head block has no room (or n is 0 or large). */
 void *
-arena_alloc(struct arena *a, size_t n)
+arena_alloc_slow(struct arena *a, size_t n)
 {
-	struct arena_block *b = a->head;
+	struct arena_block *b;
 	void *p;
 
 	n = (n + 7) & ~(size_t)7;
@@ -58,23 +58,25 @@ arena_alloc(struct arena *a, size_t n)
 		if (n > SIZE_MAX - sizeof(*b) ||
 		    (b = malloc(sizeof(*b) + n)) == NULL)
 			return NULL;
-		b->used = b->size = n;
+		b->size = n;
 		b->next = a->big;
 		a->big = b;
 		a->total += sizeof(*b) + n;
 		return b->data;
 	}
-	if (b == NULL || b->size - b->used < n) {
+	if (a->left < n) {
 		if ((b = malloc(sizeof(*b) + ARENA_BLOCK)) == NULL)
 			return NULL;
-		b->used = 0;
 		b->size = ARENA_BLOCK;
 		b->next = a->head;
 		a->head = b;
+		a->cur = (char *)b->data;
+		a->left = ARENA_BLOCK;
 		a->total += sizeof(*b) + ARENA_BLOCK;
 	}
-	p = (char *)b->data + b->used;
-	b->used += n;
+	p = a->cur;
+	a->cur += n;
+	a->left -= n;
 	return p;
 }
 
@@ -83,7 +85,7 @@ arena_mark(const struct arena *a)
 {
 	return (struct arena_mark){
 		.head = a->head,
-		.used = a->head != NULL ? a->head->used : 0,
+		.cur = a->cur,
 		.big = a->big,
 	};
 }
@@ -93,8 +95,9 @@ arena_release(struct arena *a, const struct arena_mark *m)
 {
 	free_until(a->head, m->head, &a->total);
 	a->head = m->head;
-	if (a->head != NULL)
-		a->head->used = m->used;
+	a->cur = m->cur;
+	a->left = a->head != NULL ? (size_t)((char *)a->head->data +
+	    a->head->size - m->cur) : 0;
 	free_until(a->big, m->big, &a->total);
 	a->big = m->big;
 }

@@ -11,8 +11,13 @@
 
 struct arena_block;
 
+/* Bytes of a bump block; larger requests than a quarter get their own. */
+#define ARENA_BLOCK	(256 * 1024)
+
 struct arena {
 	struct arena_block	*head;		/* bump blocks, newest first */
+	char			*cur;		/* the free bytes of head */
+	size_t			 left;
 	struct arena_block	*big;		/* dedicated large blocks */
 	size_t			 total;		/* bytes obtained from malloc */
 };
@@ -20,17 +25,32 @@ struct arena {
 /* A position in an arena, for arena_release(). */
 struct arena_mark {
 	struct arena_block	*head;
-	size_t			 used;
+	char			*cur;
 	struct arena_block	*big;
 };
 
 void	 arena_init(struct arena *);
 void	 arena_fini(struct arena *);
+void	*arena_alloc_slow(struct arena *, size_t);
+
 /*
  * Returns n bytes aligned to 8, not initialised (the parser fills every
  * field; clearing millions of nodes twice costs); NULL when out of memory.
+ * Inline: the parser allocates a node or a value per token or two.
  */
-void	*arena_alloc(struct arena *, size_t);
+static inline void *
+arena_alloc(struct arena *a, size_t n)
+{
+	char *p = a->cur;
+
+	n = (n + 7) & ~(size_t)7;
+	if (n != 0 && n <= ARENA_BLOCK / 4 && n <= a->left) {
+		a->cur += n;
+		a->left -= n;
+		return p;
+	}
+	return arena_alloc_slow(a, n);
+}
 /* Returns a NUL-terminated copy of s[0..n); NULL when out of memory. */
 char	*arena_strndup(struct arena *, const char *, size_t);
 /*

@@ -49,6 +49,13 @@ struct tok {
 	uint32_t	 len;
 };
 
+/* A token given to the grammar, kept for messages. */
+struct cfg_hist {
+	int		 tok;
+	struct tok	 text;
+	struct loc	 loc;
+};
+
 /* One file being parsed. */
 struct parser {
 	struct cfg		*cfg;
@@ -70,10 +77,7 @@ struct parser {
 	/* Error recovery: emit SYNC before the next token that starts a line. */
 	int			 recovering;
 	uint32_t		 prev_line;	/* line of the previous token */
-	int			 have_stash;
-	int			 stash_tok;
-	struct tok		 stash_text;
-	struct loc		 stash_loc;
+	int			 have_stash;	/* give hist[0] again after SYNC */
 	unsigned		 stash_depth;
 	/* Nesting after the last token given to the grammar, and at the
 	 * last syntax error (recovery skips blocks opened after it). */
@@ -88,15 +92,11 @@ struct parser {
 	unsigned		 qhead, qlen;
 	uint32_t		 raw_prev_line;	/* line of the last raw token */
 	int			 unbalanced_close; /* "}" with nothing open */
-	/* The most recent token, for messages. */
-	int			 last_tok;
-	struct tok		 last_text;
-	struct loc		 last_loc;
-	struct tok		 prev_text;	/* the token before it */
-	struct loc		 prev_loc;
-	int			 prev_tok;
-	int			 pprev_tok;	/* and the one before that */
-	struct loc		 pprev_loc;
+	/*
+	 * The last tokens given to the grammar, for messages: [0] the most
+	 * recent, [1] the one before it, [2] the one before that.
+	 */
+	struct cfg_hist		 hist[3];
 	/* The file's statements, set by the grammar's start rule. */
 	struct ast_node		*result;
 	/* opts.discard_tree: where the tree arena stood when the file began. */

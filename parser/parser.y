@@ -19,6 +19,8 @@
 %define api.prefix {cfg_yy}
 %define api.location.type {struct loc}
 %define parse.error custom
+/* Token numbers are symbol numbers: no translation table per token. */
+%define api.token.raw
 %locations
 %param {struct parser *p}
 %expect 0
@@ -84,10 +86,9 @@ cfg_quote_tmp(struct parser *p, const struct tok *t)
 %token EQ "=" LBRACE "{" RBRACE "}" LPAREN "(" RPAREN ")"
 %token LBRACK "[" RBRACK "]" COMMA ","
 %type <nodes> stmts top_stmts
-%type <node> stmt scope
-%type <val> value scalar name_value key
+%type <node> stmt
+%type <val> value scalar name_value
 %type <vals> items entries
-%type <tok> word
 
 %%
 
@@ -114,12 +115,18 @@ stmts	: %empty		{ $$.first = $$.last = NULL; }
 				}
 	;
 
-stmt	: word "=" value	{ $$ = NODE(AST_OPTION, $1, @1); if ($$) $$->value = $3; }
-	| word "[" entries "]"	{
+/*
+ * Bison runs one reduction per rule, so the common statements are spelled
+ * out with their tokens (WORD rather than a unit rule `word: WORD`, the
+ * scalars inside `value`): "name = value" costs two reductions, not five.
+ * The states where the parser reads a token, and so the "expected ..."
+ * lists of the messages, are the same as with the unit rules.
+ */
+stmt	: WORD "=" value	{ $$ = NODE(AST_OPTION, $1, @1); if ($$) $$->value = $3; }
+	| WORD "[" entries "]"	{
 				$$ = NODE(AST_OPTION, $1, @1);
 				if ($$) $$->value = cfg_compound(p, AST_V_DICT, $3.first, &@2);
 				}
-	| scope			{ $$ = $1; }
 	| INCLUDE scalar	{ $$ = NODE(AST_INCLUDE, $1, @1); if ($$) { $$->value = $2; cfg_include(p, $$); } }
 	| READONLY_INCLUDE scalar {
 				$$ = NODE(AST_INCLUDE, $1, @1);
@@ -133,19 +140,18 @@ stmt	: word "=" value	{ $$ = NODE(AST_OPTION, $1, @1); if ($$) $$->value = $3; }
 				}
 	| SYNC			{ $$ = NULL; }
 	| error SYNC		{ $$ = NULL; yyerrok; }
-	;
-
-scope	: word "{" stmts "}"	{ $$ = NODE(AST_SCOPE, $1, @1); if ($$) cfg_scope_body($$, $3.first, &@4); }
-	| word "=" "{" stmts "}" { $$ = NODE(AST_SCOPE, $1, @1); if ($$) cfg_scope_body($$, $4.first, &@5); }
-	| word name_value "{" stmts "}" {
+	/* Scopes. */
+	| WORD "{" stmts "}"	{ $$ = NODE(AST_SCOPE, $1, @1); if ($$) cfg_scope_body($$, $3.first, &@4); }
+	| WORD "=" "{" stmts "}" { $$ = NODE(AST_SCOPE, $1, @1); if ($$) cfg_scope_body($$, $4.first, &@5); }
+	| WORD name_value "{" stmts "}" {
 				$$ = NODE(AST_SCOPE, $1, @1);
 				if ($$) { $$->value = $2; cfg_scope_body($$, $4.first, &@5); }
 				}
-	| word name_value "=" "{" stmts "}" {
+	| WORD name_value "=" "{" stmts "}" {
 				$$ = NODE(AST_SCOPE, $1, @1);
 				if ($$) { $$->value = $2; cfg_scope_body($$, $5.first, &@6); }
 				}
-	| word name_value name_value legacy "{" stmts "}" {
+	| WORD name_value name_value legacy "{" stmts "}" {
 				$$ = NODE(AST_SCOPE, $1, @1);
 				if ($$) {
 					$$->value = $3;
@@ -153,8 +159,8 @@ scope	: word "{" stmts "}"	{ $$ = NODE(AST_SCOPE, $1, @1); if ($$) cfg_scope_bod
 					cfg_legacy_module(p, $$, $2, &@1);
 				}
 				}
-	| word "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
-	| word name_value "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
+	| WORD "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
+	| WORD name_value "{" stmts error "}" { $$ = NULL; p->recovering = 0; yyerrok; }
 	;
 
 legacy	: %empty
@@ -166,16 +172,17 @@ name_value
 	| STRING		{ $$ = cfg_scalar(p, AST_V_STRING, &$1, &@1); }
 	;
 
-word	: WORD			{ $$ = $1; }
-	;
-
 scalar	: WORD			{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
 	| INCLUDE		{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
 	| READONLY_INCLUDE	{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
 	| STRING		{ $$ = cfg_scalar(p, AST_V_STRING, &$1, &@1); }
 	;
 
-value	: scalar		{ $$ = $1; }
+/* A scalar (as `scalar`, spelled out) or a list or a dictionary. */
+value	: WORD			{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| INCLUDE		{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| READONLY_INCLUDE	{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| STRING		{ $$ = cfg_scalar(p, AST_V_STRING, &$1, &@1); }
 	| "(" items ")"		{ $$ = cfg_compound(p, AST_V_LIST, $2.first, &@$); }
 	| "[" entries "]"	{ $$ = cfg_compound(p, AST_V_DICT, $2.first, &@$); }
 	;
@@ -201,22 +208,19 @@ comma	: %empty
 
 /* Dictionary entries: [ k = v  k2 = v2 ], "=" optional before "[". */
 entries	: %empty		{ $$.first = $$.last = NULL; }
-	| entries key "=" value comma {
+	| entries scalar "=" value comma {
 				$$ = $1;
 				struct ast_value *e = cfg_entry(p, $2, $4);
 				if (e != NULL)
 					APPEND($$, e);
 				}
-	| entries key "[" entries "]" comma {
+	| entries scalar "[" entries "]" comma {
 				struct ast_value *d = cfg_entry(p, $2,
 				    cfg_compound(p, AST_V_DICT, $4.first, &@3));
 				$$ = $1;
 				if (d != NULL)
 					APPEND($$, d);
 				}
-	;
-
-key	: scalar		{ $$ = $1; }
 	;
 
 %%
@@ -264,6 +268,7 @@ sym_name(yysymbol_kind_t k)
 static void
 tok_render(struct parser *p, yysymbol_kind_t k, char *buf, size_t size)
 {
+	const struct tok *t = &p->hist[0].text;
 	char q[96];
 
 	switch (k) {
@@ -271,7 +276,7 @@ tok_render(struct parser *p, yysymbol_kind_t k, char *buf, size_t size)
 		snprintf(buf, size, "end of file");
 		break;
 	case YYSYMBOL_STRING:
-		cfg_quote(q, sizeof(q), p->last_text.s, p->last_text.len);
+		cfg_quote(q, sizeof(q), t->s, t->len);
 		snprintf(buf, size, "the string %s", q);
 		break;
 	case YYSYMBOL_WORD:
@@ -279,11 +284,10 @@ tok_render(struct parser *p, yysymbol_kind_t k, char *buf, size_t size)
 	case YYSYMBOL_READONLY_INCLUDE:
 	case YYSYMBOL_LEGACY_ATTRS:
 	case YYSYMBOL_ELISION:
-		cfg_quote(buf, size, p->last_text.s, p->last_text.len);
+		cfg_quote(buf, size, t->s, t->len);
 		break;
 	default:
-		snprintf(buf, size, "\"%.*s\"", (int)p->last_text.len,
-		    p->last_text.s);
+		snprintf(buf, size, "\"%.*s\"", (int)t->len, t->s);
 		break;
 	}
 }
@@ -293,6 +297,8 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 {
 	yysymbol_kind_t exp[YYNTOKENS], tok = yypcontext_token(ctx);
 	const struct loc *l = yypcontext_location(ctx);
+	/* The two tokens before the offending one. */
+	const struct cfg_hist *prev = &p->hist[1], *pprev = &p->hist[2];
 	struct diag_item *it;
 	char got[128], want[256], after[128];
 	const char *names[YYNTOKENS], *nm;
@@ -323,11 +329,11 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 		return 0;
 	}
 	tok_render(p, tok, got, sizeof(got));
-	if (p->prev_tok == ELISION) {
+	if (prev->tok == ELISION) {
 		char q[96];
 
-		cfg_quote(q, sizeof(q), p->prev_text.s, p->prev_text.len);
-		cfg_error(p, "syntax", &p->prev_loc, "documentation elision %s "
+		cfg_quote(q, sizeof(q), prev->text.s, prev->text.len);
+		cfg_error(p, "syntax", &prev->loc, "documentation elision %s "
 		    "is not configuration (expected a statement after it, "
 		    "got %s)", q, got);
 		return 0;
@@ -336,10 +342,10 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 	 * "name =" at the end of a line takes the next line's first word as
 	 * its value; the error then shows on that line.  Say what happened.
 	 */
-	if (p->prev_tok == WORD && p->pprev_tok == EQ &&
-	    p->prev_loc.line != p->pprev_loc.line &&
-	    (tok == YYSYMBOL_YYEOF || l->line == p->prev_loc.line)) {
-		struct loc at = p->pprev_loc;
+	if (prev->tok == WORD && pprev->tok == EQ &&
+	    prev->loc.line != pprev->loc.line &&
+	    (tok == YYSYMBOL_YYEOF || l->line == prev->loc.line)) {
+		struct loc at = pprev->loc;
 
 		at.col += at.len;
 		at.off += at.len;
@@ -384,22 +390,20 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
 	}
 	after[0] = '\0';
 	/* Name the token before only if it is on the same line. */
-	if (p->prev_tok != 0 && p->prev_tok != SYNC &&
-	    (p->prev_loc.line == l->line || tok == YYSYMBOL_YYEOF)) {
+	if (prev->tok != 0 && prev->tok != SYNC &&
+	    (prev->loc.line == l->line || tok == YYSYMBOL_YYEOF)) {
 		char q[96];
 
-		if (p->prev_tok == STRING) {
-			cfg_quote(q, sizeof(q), p->prev_text.s,
-			    p->prev_text.len);
+		if (prev->tok == STRING) {
+			cfg_quote(q, sizeof(q), prev->text.s, prev->text.len);
 			snprintf(after, sizeof(after), " after the string %s", q);
-		} else if (p->prev_tok == WORD || p->prev_tok == INCLUDE ||
-		    p->prev_tok == READONLY_INCLUDE) {
-			cfg_quote(q, sizeof(q), p->prev_text.s,
-			    p->prev_text.len);
+		} else if (prev->tok == WORD || prev->tok == INCLUDE ||
+		    prev->tok == READONLY_INCLUDE) {
+			cfg_quote(q, sizeof(q), prev->text.s, prev->text.len);
 			snprintf(after, sizeof(after), " after %s", q);
 		} else
 			snprintf(after, sizeof(after), " after \"%.*s\"",
-			    (int)p->prev_text.len, p->prev_text.s);
+			    (int)prev->text.len, prev->text.s);
 	}
 	if (tok == YYSYMBOL_RBRACE && p->unbalanced_close)
 		cfg_error(p, "syntax", l, "unexpected \"}\" (no scope is open)");
@@ -416,7 +420,7 @@ yyreport_syntax_error(const yypcontext_t *ctx, struct parser *p)
  * Read one token from the scanner; *depth is the nesting of { ( [ after
  * it (the lexer counts while it reads ahead of the grammar).
  */
-static int
+static inline int
 raw_scan(struct parser *p, struct tok *text, struct loc *loc,
     unsigned *depth)
 {
@@ -500,23 +504,18 @@ queue_push(struct parser *p, int tok, const struct tok *text,
  * contains an ellipsis, or of three or more words ending in ":", is handed
  * to the grammar as one ELISION token: between two statements it is
  * skipped with a warning, anywhere else it is an error.
+ *
+ * The word `tok` (text, loc) starts a line: read the rest of the line
+ * ahead and return ELISION (text and loc then span the line) or `tok`.
  */
-static int
-next_token(struct parser *p, struct tok *text, struct loc *loc,
-    unsigned *depth)
+static int __attribute__((noinline))	/* keeps next_token() small */
+line_elision(struct parser *p, int tok, struct tok *text, struct loc *loc)
 {
 	struct tok t;
 	struct loc l, end;
 	unsigned n = 1, i, d;
-	int tok, ell, k;
+	int ell, k;
 
-	/* Words do not change the nesting: *depth holds for an elision too. */
-	tok = raw_next(p, text, loc, depth);
-	if (tok != WORD || loc->line == p->raw_prev_line) {
-		p->raw_prev_line = loc->line;
-		return tok;
-	}
-	p->raw_prev_line = loc->line;
 	ell = has_ellipsis(text);
 	end = *loc;
 	/* Read the rest of the line; stop at anything but a bare word. */
@@ -556,6 +555,36 @@ next_token(struct parser *p, struct tok *text, struct loc *loc,
 	return ELISION;
 }
 
+/* The next token for the grammar: raw_next(), elision lines joined. */
+static int
+next_token(struct parser *p, struct tok *text, struct loc *loc,
+    unsigned *depth)
+{
+	int tok;
+
+	/* Words do not change the nesting: *depth holds for an elision too. */
+	tok = raw_next(p, text, loc, depth);
+	if (tok != WORD || loc->line == p->raw_prev_line) {
+		p->raw_prev_line = loc->line;
+		return tok;
+	}
+	p->raw_prev_line = loc->line;
+	/*
+	 * With nothing read ahead, the lexer stands right after the word and
+	 * the spaces after it.  A "=", "," or closer there is a token on the
+	 * same line that is not a word: not an elision, whatever the word,
+	 * and reading it ahead would change nothing (these tokens never
+	 * report anything).  Other tokens are still read ahead: a string or
+	 * an opener may report an error while it is read, and that must be
+	 * filed before the grammar's messages about the word (the error
+	 * budget, --max-errors, keeps the first ones filed).
+	 */
+	if (p->qlen == 0 && p->off < p->len &&
+	    memchr("=,)]}", p->buf[p->off], 5) != NULL)
+		return tok;
+	return line_elision(p, tok, text, loc);
+}
+
 /*
  * The token source of the grammar: the flex scanner, elision lines, error
  * recovery (a SYNC token before the first token of a line while
@@ -565,55 +594,52 @@ next_token(struct parser *p, struct tok *text, struct loc *loc,
 static int
 cfg_yylex(CFG_YYSTYPE *lval, CFG_YYLTYPE *lloc, struct parser *p)
 {
-	struct tok text;
+	struct cfg_hist *h;
 	unsigned depth;
-	int tok, first;
+	int first;
 
 	if (p->have_stash) {
+		/* The token that the SYNC before it was given for. */
 		p->have_stash = 0;
-		lval->tok = p->stash_text;
-		*lloc = p->stash_loc;
+		h = &p->hist[0];
+		lval->tok = h->text;
+		*lloc = h->loc;
 		p->cur_depth = p->stash_depth;
-		return p->stash_tok;
+		return h->tok;
 	}
-	tok = next_token(p, &text, lloc, &depth);
+	/* Shift the history (the copies cost less than indexing a ring). */
+	p->hist[2] = p->hist[1];
+	p->hist[1] = p->hist[0];
+	h = &p->hist[0];
+	h->tok = next_token(p, &h->text, &h->loc, &depth);
 	/* Never before end of file: recovery there must end the parse. */
-	first = tok != 0 && lloc->line != p->prev_line;
+	first = h->tok != 0 && h->loc.line != p->prev_line;
 	if (p->recovering && first && p->cur_depth > p->err_depth) {
 		/*
 		 * The bad line opened blocks that the grammar never saw:
 		 * skip them whole, up to and including the matching close,
 		 * or their "}" would end the enclosing scope.
 		 */
-		while (tok != 0 && depth > p->err_depth)
-			tok = next_token(p, &text, lloc, &depth);
-		if (tok != 0)
-			tok = next_token(p, &text, lloc, &depth);
-		first = tok != 0;
+		while (h->tok != 0 && depth > p->err_depth)
+			h->tok = next_token(p, &h->text, &h->loc, &depth);
+		if (h->tok != 0)
+			h->tok = next_token(p, &h->text, &h->loc, &depth);
+		first = h->tok != 0;
 	}
 	p->cur_depth = depth;
-	p->prev_line = lloc->line;
-	p->pprev_tok = p->prev_tok;
-	p->pprev_loc = p->prev_loc;
-	p->prev_tok = p->last_tok;
-	p->prev_text = p->last_text;
-	p->prev_loc = p->last_loc;
-	p->last_tok = tok;
-	p->last_text = text;
-	p->last_loc = *lloc;
-	lval->tok = text;
+	p->prev_line = h->loc.line;
+	lval->tok = h->text;
+	*lloc = h->loc;
 	if (p->recovering && first) {
 		p->recovering = 0;
 		p->have_stash = 1;
-		p->stash_tok = tok;
-		p->stash_text = text;
-		p->stash_loc = *lloc;
 		p->stash_depth = depth;
-		p->prev_tok = SYNC;
+		/* Messages about the token then say nothing of the one before. */
+		p->hist[1].tok = SYNC;
 		lloc->len = 0;
 		return SYNC;
 	}
-	return tok;
+	return h->tok;
 }
 
 /* Bison calls this only for "memory exhausted" (its stack limit). */
