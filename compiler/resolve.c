@@ -12,7 +12,6 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,16 +47,22 @@ struct rs_opts {
 	struct rs_set		 inl[2];
 };
 
+/*
+ * A domain of a container: all its stanzas merged.  Exact domains live in
+ * the container's sorted array, regex ones in chunks (DOMS_PER_CHUNK).
+ */
 struct rs_dom {
 	const char	*name;		/* canonical; regex: without slashes */
-	char		*own;		/* name, when it is a copy */
-	pcre2_code	*re;		/* NULL if it does not compile */
-	int		 regex;
 	struct rs_opts	 o;
 };
 
-/* Domain stanzas are allocated in chunks (there may be millions). */
-#define DOMS_PER_CHUNK	1024
+#define DOMS_PER_CHUNK	64
+
+/* An exact domain stanza while its container is built. */
+struct rs_stanza {
+	const char		*name;	/* canonical */
+	const struct ast_node	*n;
+};
 
 struct rs_dom_chunk {
 	struct rs_dom_chunk	*next;
@@ -65,13 +70,21 @@ struct rs_dom_chunk {
 	struct rs_dom		 d[DOMS_PER_CHUNK];
 };
 
+/*
+ * A container (the top level, a group, a binding).  Its exact domain
+ * stanzas are only listed while the tree is walked; cont_finish() then
+ * sorts them and merges the stanzas of each name, in declaration order,
+ * into one struct rs_dom (no hashing per stanza).
+ */
 struct rs_cont {
 	struct rs_opts	  o;
-	struct strmap	  exact;	/* canonical name -> struct rs_dom */
+	struct rs_stanza *stanzas;	/* exact ones, declaration order */
+	size_t		  nstanzas, capstanzas;
+	struct rs_dom	 *doms;		/* exact ones, sorted, unique */
+	size_t		  ndoms;
 	struct strmap	  rxnames;	/* regex text -> struct rs_dom */
-	struct rs_dom	**doms;		/* every domain, declaration order */
-	size_t		  ndoms, capdoms;
 	struct rs_dom	**rxs;		/* the regex ones, declaration order */
+	pcre2_code	**res;		/* each one's (NULL: does not compile) */
 	size_t		  nrxs;
 	struct strmap	  rxfirst;	/* name -> first matching regex + 1 */
 	char		 *group;	/* binding: its group, or NULL */
@@ -111,6 +124,12 @@ struct rs_binding {
 		int	 level;		/* the most specific level used */
 	}		 *combos;
 	size_t		  ncombos;
+	/*
+	 * The chain without domain stanzas (B > G > global > default), for
+	 * entries that have none at the top level (see flatten()).
+	 */
+	struct tblw_policy *base;
+	struct resolve_src *basesrc;
 };
 
 #define MAX_COMBOS	1024
@@ -124,9 +143,20 @@ struct resolve {
 	struct strmap	    bidx;	/* binding name -> index + 1 */
 	struct rs_cont	  **conts;	/* every container, for freeing */
 	size_t		    nconts, capconts;
-	struct rs_dom_chunk *chunks;	/* every struct rs_dom */
+	struct rs_dom_chunk *chunks;	/* every regex struct rs_dom */
+	struct strmap	    canon;	/* domain names that needed folding,
+					   regex texts */
 	pcre2_match_data   *md;		/* for regex_first() */
 	struct tblw_policy  defaults;	/* tblw_policy_init() */
+	/*
+	 * field_of() per name length: the last spelling and its field (a
+	 * configuration spells a few option names many times).
+	 */
+	struct field_memo {
+		const char	*name;	/* borrowed from the tree */
+		size_t		 len;
+		int		 field;
+	}		    fmemo[32];
 };
 
 _Static_assert(ECTLS_NFIELDS <= 64, "apply() keeps a 64-bit field set");
@@ -228,8 +258,6 @@ cont_new(struct resolve *r)
 	struct rs_cont *c = xcalloc(1, sizeof(*c));
 
 	opts_init(&c->o);
-	strmap_init(&c->exact);
-	c->exact.borrow_keys = 1;	/* the stanzas' own names */
 	strmap_init(&c->rxnames);
 	c->rxnames.borrow_keys = 1;
 	strmap_init(&c->rxfirst);
@@ -258,19 +286,32 @@ cont_free(struct rs_cont *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->ndoms; i++) {
-		free(c->doms[i]->own);
-		pcre2_code_free(c->doms[i]->re);
-		opts_fini(&c->doms[i]->o);
-	}
+	for (i = 0; i < c->ndoms; i++)
+		opts_fini(&c->doms[i].o);
 	free(c->doms);
+	free(c->stanzas);
+	for (i = 0; i < c->nrxs; i++) {
+		pcre2_code_free(c->res[i]);
+		opts_fini(&c->rxs[i]->o);
+	}
 	free(c->rxs);
+	free(c->res);
 	opts_fini(&c->o);
-	strmap_fini(&c->exact);
 	strmap_fini(&c->rxnames);
 	strmap_fini(&c->rxfirst);
 	free(c->group);
 	free(c);
+}
+
+/* strcasecmp(s, w) == 0 for a lower-case word w, ASCII (the C locale). */
+static int
+word_is(const char *s, const char *w)
+{
+	for (; *w != '\0'; s++, w++)
+		if (*s != *w && !((unsigned)(*s - 'A') < 26u &&
+		    *s + ('a' - 'A') == *w))
+			return 0;
+	return *s == '\0';
 }
 
 /*
@@ -291,29 +332,29 @@ parse_value(int f, const char *s, uint32_t *num, const char **str)
 		return 0;
 	case ECTLS_T_ENUM:
 		if (f == ECTLS_F_TLS) {
-			if (strcasecmp(s, "no") == 0)
+			if (word_is(s, "no"))
 				*num = ECTLS_TLS_NO;
-			else if (strcasecmp(s, "ifavailable") == 0)
+			else if (word_is(s, "ifavailable"))
 				*num = ECTLS_TLS_IFAVAILABLE;
-			else if (strcasecmp(s, "required") == 0)
+			else if (word_is(s, "required"))
 				*num = ECTLS_TLS_REQUIRED;
 			else
 				return -1;
 		} else if (f == ECTLS_F_TLS_VERIFY) {
-			if (strcasecmp(s, "no") == 0)
+			if (word_is(s, "no"))
 				*num = ECTLS_VERIFY_NO;
-			else if (strcasecmp(s, "ca") == 0)
+			else if (word_is(s, "ca"))
 				*num = ECTLS_VERIFY_CA;
-			else if (strcasecmp(s, "host") == 0)
+			else if (word_is(s, "host"))
 				*num = ECTLS_VERIFY_HOST;
-			else if (strcasecmp(s, "optional") == 0)
+			else if (word_is(s, "optional"))
 				*num = ECTLS_VERIFY_OPTIONAL;
 			else
 				return -1;
 		} else if (f == ECTLS_F_TLS_ENGINE) {
-			if (strcasecmp(s, "openssl") == 0)
+			if (word_is(s, "openssl"))
 				*num = ECTLS_ENGINE_OPENSSL;
-			else if (strcasecmp(s, "gnutls") == 0)
+			else if (word_is(s, "gnutls"))
 				*num = ECTLS_ENGINE_GNUTLS;
 			else
 				return -1;
@@ -321,8 +362,16 @@ parse_value(int f, const char *s, uint32_t *num, const char **str)
 		return 0;
 	case ECTLS_T_UINT: {
 		char *end;
-		unsigned long v = strtoul(s, &end, 10);
+		unsigned long v;
+		size_t i;
 
+		/* Up to nine plain digits (the usual case) cannot overflow. */
+		for (v = 0, i = 0; i < 9 && s[i] >= '0' && s[i] <= '9'; i++)
+			v = v * 10 + (unsigned long)(s[i] - '0');
+		if (i == 0 || s[i] != '\0')
+			v = strtoul(s, &end, 10);
+		else
+			end = (char *)s + i;
 		if (*s == '\0' || *end != '\0' || v > UINT32_MAX)
 			return -1;
 		*num = (uint32_t)v;
@@ -330,7 +379,7 @@ parse_value(int f, const char *s, uint32_t *num, const char **str)
 	}
 	case ECTLS_T_STR:
 		/* "none" cancels an inherited certificate. */
-		if (f == ECTLS_F_TLS_CERTIFICATE && strcasecmp(s, "none") == 0)
+		if (f == ECTLS_F_TLS_CERTIFICATE && word_is(s, "none"))
 			*str = NULL;
 		else
 			*str = s;
@@ -364,15 +413,31 @@ opts_slot(struct rs_opts *o, int f)
 	return e;
 }
 
+/* field_of() of option n, through r->fmemo. */
+static int
+field_memo(struct resolve *r, const struct ast_node *n)
+{
+	size_t len = n->name_len;
+	struct field_memo *e = &r->fmemo[len % 32];
+
+	if (e->name == NULL || e->len != len ||
+	    memcmp(e->name, n->name, len) != 0) {
+		e->name = n->name;
+		e->len = len;
+		e->field = field_of(n->name, len);
+	}
+	return e->field;
+}
+
 static void
-opts_set(struct rs_opts *o, const struct ast_node *n)
+opts_set(struct resolve *r, struct rs_opts *o, const struct ast_node *n)
 {
 	const struct ast_value *v;
 	struct rs_set *e;
 	int f;
 	size_t k;
 
-	if ((f = field_of(n->name, n->name_len)) < 0 || n->value == NULL)
+	if ((f = field_memo(r, n)) < 0 || n->value == NULL)
 		return;
 	v = n->value;
 	if (fields[f].type == ECTLS_T_LIST) {
@@ -419,65 +484,126 @@ opts_set(struct rs_opts *o, const struct ast_node *n)
 	e->valid = parse_value(f, v->u.str, &e->num, &e->u.str) == 0;
 }
 
-static struct rs_dom *
-dom_get(struct resolve *r, struct rs_cont *c, const char *raw)
+static void build(struct resolve *, const struct ast_node *,
+    struct rs_opts *, struct rs_cont *, const char *, int);
+
+/*
+ * A domain stanza n of container c: a regex one is built now (the same
+ * regex text is the same stanza), an exact one is listed for cont_finish().
+ */
+static void
+domain_stanza(struct resolve *r, struct rs_cont *c, const struct ast_node *n)
 {
+	const char *raw = n->value->u.str, *name;
 	struct rs_dom *d;
 	char canon[1024];
-	const char *name = canon;
-	struct strmap *map;
-	void **slot;
 	PCRE2_SIZE off;
-	size_t n = strlen(raw), i;
-	int ec, regex = sema_is_regex_domain(raw);
+	size_t len = strlen(raw), i;
+	int ec;
 
-	if (regex) {
-		if (n - 2 >= sizeof(canon))
-			n = sizeof(canon) + 1;
-		memcpy(canon, raw + 1, n - 2);
-		canon[n - 2] = '\0';
-	} else {
-		/* Most names are canonical already: borrow them. */
-		for (i = 0; i < n && i < sizeof(canon) - 1; i++)
-			if (isupper((unsigned char)raw[i]))
-				break;
-		if (i == n && !(n > 1 && raw[n - 1] == '.'))
-			name = raw;
-		else
-			resolve_canon_domain(canon, sizeof(canon), raw);
+	if (len >= 2 && raw[0] == '/' && raw[len - 1] == '/') {
+		/* sema_is_regex_domain(): a regex, "/.../" */
+		if (len - 2 >= sizeof(canon))
+			len = sizeof(canon) + 1;
+		memcpy(canon, raw + 1, len - 2);
+		canon[len - 2] = '\0';
+		if ((d = strmap_get(&c->rxnames, canon)) == NULL) {
+			d = dom_new(r);
+			d->name = strmap_intern(&r->canon, canon);
+			/* The map borrows its keys: the name kept in d. */
+			*strmap_slot(&c->rxnames, d->name) = d;
+			c->rxs = xrealloc(c->rxs, (c->nrxs + 1) *
+			    sizeof(*c->rxs));
+			c->res = xrealloc(c->res, (c->nrxs + 1) *
+			    sizeof(*c->res));
+			c->res[c->nrxs] = pcre2_compile((PCRE2_SPTR)d->name,
+			    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &ec, &off,
+			    NULL);
+			c->rxs[c->nrxs++] = d;
+		}
+		build(r, n->children, &d->o, NULL, NULL, 1);
+		return;
 	}
-	/*
-	 * Repeated stanzas merge: the same regex text is the same stanza.
-	 * The maps borrow their keys: the name kept in the stanza.
-	 */
-	map = regex ? &c->rxnames : &c->exact;
-	if (name == raw) {
-		slot = strmap_slot(map, name);
-		if (*slot != NULL)
-			return *slot;
-		*slot = d = dom_new(r);
-		d->name = raw;
-	} else {
-		if ((d = strmap_get(map, name)) != NULL)
-			return d;
-		d = dom_new(r);
-		d->name = d->own = xstrdup(name);
-		*strmap_slot(map, d->name) = d;
+	/* Most names are canonical already: borrow them. */
+	for (i = 0; i < len && i < sizeof(canon) - 1; i++)
+		if ((unsigned)(raw[i] - 'A') < 26u)
+			break;
+	if (i == len && !(len > 1 && raw[len - 1] == '.'))
+		name = raw;
+	else {
+		resolve_canon_domain(canon, sizeof(canon), raw);
+		name = strmap_intern(&r->canon, canon);
 	}
-	d->regex = regex;
-	if (regex)
-		d->re = pcre2_compile((PCRE2_SPTR)d->name,
-		    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &ec, &off, NULL);
-	if (c->ndoms == c->capdoms) {
-		c->capdoms = c->capdoms ? c->capdoms * 2 : 8;
-		c->doms = xrealloc(c->doms, c->capdoms * sizeof(*c->doms));
+	if (c->nstanzas == c->capstanzas) {
+		c->capstanzas = c->capstanzas ? c->capstanzas * 2 : 8;
+		c->stanzas = xrealloc(c->stanzas, c->capstanzas *
+		    sizeof(*c->stanzas));
 	}
-	c->doms[c->ndoms++] = d;
-	if (regex) {
-		c->rxs = xrealloc(c->rxs, (c->nrxs + 1) * sizeof(*c->rxs));
-		c->rxs[c->nrxs++] = d;
+	c->stanzas[c->nstanzas].name = name;
+	c->stanzas[c->nstanzas++].n = n;
+}
+
+static int
+stanza_cmp(const struct rs_stanza *a, const struct rs_stanza *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+/*
+ * Stable merge sort that finds sorted runs in linear time (configurations
+ * often list their domains in order).
+ */
+static void
+stanza_sort(struct rs_stanza *v, size_t n, struct rs_stanza *tmp)
+{
+	size_t h = n / 2, i, j, k;
+
+	if (n < 2)
+		return;
+	stanza_sort(v, h, tmp);
+	stanza_sort(v + h, n - h, tmp);
+	if (stanza_cmp(&v[h - 1], &v[h]) <= 0)
+		return;
+	memcpy(tmp, v, h * sizeof(*v));
+	for (i = 0, j = h, k = 0; i < h && j < n;)
+		v[k++] = stanza_cmp(&v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
+	while (i < h)
+		v[k++] = tmp[i++];
+}
+
+/*
+ * The exact domains of c, sorted, each stanza's options applied in
+ * declaration order (the sort is stable): repeated stanzas merge.
+ */
+static void
+cont_finish(struct resolve *r, struct rs_cont *c)
+{
+	struct rs_stanza *tmp;
+	struct rs_dom *d = NULL;
+	size_t i, n = 0;
+
+	if (c->nstanzas == 0)
+		return;
+	tmp = xmalloc((c->nstanzas / 2 + 1) * sizeof(*tmp));
+	stanza_sort(c->stanzas, c->nstanzas, tmp);
+	free(tmp);
+	for (i = 0; i < c->nstanzas; i++)
+		if (i == 0 || strcmp(c->stanzas[i - 1].name,
+		    c->stanzas[i].name) != 0)
+			n++;
+	/* Never moved again: each d->o.v may point into d itself. */
+	c->doms = xcalloc(n, sizeof(*c->doms));
+	for (i = 0; i < c->nstanzas; i++) {
+		if (d == NULL || strcmp(d->name, c->stanzas[i].name) != 0) {
+			d = &c->doms[c->ndoms++];
+			d->name = c->stanzas[i].name;
+			opts_init(&d->o);
+		}
+		build(r, c->stanzas[i].n->children, &d->o, NULL, NULL, 1);
 	}
-	return d;
+	free(c->stanzas);
+	c->stanzas = NULL;
+	c->nstanzas = c->capstanzas = 0;
 }
 
 static struct rs_cont *
@@ -517,8 +643,6 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
     struct rs_cont *dc, const char *group, int in_domain)
 {
 	struct rs_cont *c;
-	struct rs_dom *d;
-	char kw[64];
 
 	for (; n != NULL; n = n->next) {
 		switch (n->kind) {
@@ -528,24 +652,22 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 			break;
 		case AST_OPTION:
 			if (opts != NULL)
-				opts_set(opts, n);
+				opts_set(r, opts, n);
 			break;
 		case AST_SCOPE:
 			if (n->flags & AST_F_LEGACY || n->value == NULL ||
 			    (n->value->kind != AST_V_WORD &&
 			    n->value->kind != AST_V_STRING))
 				break;
-			sema_lower(kw, sizeof(kw), n->name);
-			if (strcmp(kw, "domain") == 0 && dc != NULL &&
+			if (word_is(n->name, "domain") && dc != NULL &&
 			    !in_domain) {
-				d = dom_get(r, dc, n->value->u.str);
-				build(r, n->children, &d->o, NULL, group, 1);
-			} else if (strcmp(kw, "binding_group") == 0 &&
+				domain_stanza(r, dc, n);
+			} else if (word_is(n->name, "binding_group") &&
 			    dc == r->global) {
 				c = named_cont(r, &r->groups, n->value->u.str);
 				build(r, n->children, &c->o, c,
 				    n->value->u.str, 0);
-			} else if (strcmp(kw, "binding") == 0 &&
+			} else if (word_is(n->name, "binding") &&
 			    (dc == r->global || group != NULL) && !in_domain &&
 			    strcmp(n->value->u.str, "") != 0) {
 				c = named_cont(r, &r->bindings,
@@ -572,9 +694,9 @@ regex_for(const struct rs_cont *c, const char *d, pcre2_match_data *md)
 	if (c == NULL || d == NULL)
 		return NULL;
 	for (i = 0; i < c->nrxs; i++) {
-		if (c->rxs[i]->re == NULL)
+		if (c->res[i] == NULL)
 			continue;
-		if (pcre2_match(c->rxs[i]->re, (PCRE2_SPTR)d,
+		if (pcre2_match(c->res[i], (PCRE2_SPTR)d,
 		    PCRE2_ZERO_TERMINATED, 0, 0, md, NULL) >= 0)
 			return c->rxs[i];
 	}
@@ -603,102 +725,62 @@ regex_first(struct resolve *r, struct rs_cont *c, const char *name)
 	return d;
 }
 
-/* A domain of one level while the binding's entries are collected. */
-struct pending {
-	const struct rs_dom	*dom;
-	int			 slot;
-};
-
-static int
-pending_cmp(const struct pending *a, const struct pending *b)
-{
-	int c = strcmp(a->dom->name, b->dom->name);
-
-	return c != 0 ? c : a->slot - b->slot;
-}
-
 /*
- * Stable merge sort that finds sorted runs in linear time (configurations
- * often list their domains in order).
- */
-static void
-pending_sort(struct pending *v, size_t n, struct pending *tmp)
-{
-	size_t h = n / 2, i, j, k;
-
-	if (n < 2)
-		return;
-	pending_sort(v, h, tmp);
-	pending_sort(v + h, n - h, tmp);
-	if (pending_cmp(&v[h - 1], &v[h]) <= 0)
-		return;
-	memcpy(tmp, v, h * sizeof(*v));
-	for (i = 0, j = h, k = 0; i < h && j < n;)
-		v[k++] = pending_cmp(&v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
-	while (i < h)
-		v[k++] = tmp[i++];
-}
-
-/* Add c's domains to the binding's lists. */
-static void
-collect(struct rs_binding *b, const struct rs_cont *c, int slot,
-    struct pending **pv, size_t *np, size_t *cap)
-{
-	size_t i;
-
-	if (c == NULL)
-		return;
-	for (i = 0; i < c->ndoms; i++) {
-		if (c->doms[i]->regex) {
-			if (c->doms[i]->re == NULL)
-				continue;	/* sema reported it */
-			b->rx[slot] = xrealloc(b->rx[slot],
-			    (b->nrx[slot] + 1) * sizeof(*b->rx[slot]));
-			b->rx[slot][b->nrx[slot]++] = c->doms[i];
-			continue;
-		}
-		if (c->doms[i]->name[0] == '\0')
-			continue;	/* matches no recipient */
-		if (*np == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			*pv = xrealloc(*pv, *cap * sizeof(**pv));
-		}
-		(*pv)[*np].dom = c->doms[i];
-		(*pv)[(*np)++].slot = slot;
-	}
-}
-
-/*
- * The binding's exact domains, sorted and merged across the levels, each
- * with its exact and first-matching regex stanza per level.
+ * The binding's exact domains: the sorted domains of its three levels
+ * merged, each with its exact and first-matching regex stanza per level.
  */
 static void
 make_pairs(struct resolve *r, struct rs_binding *b)
 {
 	struct rs_cont *c[3] = { b->c, b->g, r->global };
-	struct pending *pv = NULL, *tmp;
+	const struct rs_dom *d;
+	const char *min;
 	struct rs_pair *p;
-	size_t np = 0, cap = 0, i;
+	size_t at[3] = { 0 }, total = 0, i;
 	int l;
 
-	for (l = 0; l < 3; l++)
-		collect(b, c[l], l, &pv, &np, &cap);
-	if (np == 0)
-		return;
-	tmp = xmalloc((np / 2 + 1) * sizeof(*tmp));
-	pending_sort(pv, np, tmp);
-	free(tmp);
-	b->pairs = xcalloc(np, sizeof(*b->pairs));
-	for (i = 0; i < np; i++) {
-		if (b->npairs == 0 || strcmp(b->pairs[b->npairs - 1].name,
-		    pv[i].dom->name) != 0) {
-			p = &b->pairs[b->npairs++];
-			p->name = pv[i].dom->name;
+	for (l = 0; l < 3; l++) {
+		if (c[l] == NULL)
+			continue;
+		total += c[l]->ndoms;
+		for (i = 0; i < c[l]->nrxs; i++) {
+			if (c[l]->res[i] == NULL)
+				continue;	/* sema reported it */
+			b->rx[l] = xrealloc(b->rx[l],
+			    (b->nrx[l] + 1) * sizeof(*b->rx[l]));
+			b->rx[l][b->nrx[l]++] = c[l]->rxs[i];
 		}
-		b->pairs[b->npairs - 1].ex[pv[i].slot] = pv[i].dom;
 	}
-	free(pv);
-	if (b->nrx[0] + b->nrx[1] + b->nrx[2] == 0)
+	if (total != 0)
+		b->pairs = xcalloc(total, sizeof(*b->pairs));
+	for (;;) {
+		min = NULL;
+		for (l = 0; l < 3; l++) {
+			if (c[l] == NULL)
+				continue;
+			/* "" matches no recipient (it sorts first). */
+			if (at[l] < c[l]->ndoms &&
+			    c[l]->doms[at[l]].name[0] == '\0')
+				at[l]++;
+			if (at[l] < c[l]->ndoms && (min == NULL ||
+			    strcmp(c[l]->doms[at[l]].name, min) < 0))
+				min = c[l]->doms[at[l]].name;
+		}
+		if (min == NULL)
+			break;
+		p = &b->pairs[b->npairs++];
+		p->name = min;
+		for (l = 0; l < 3; l++) {
+			if (c[l] == NULL || at[l] == c[l]->ndoms)
+				continue;
+			d = &c[l]->doms[at[l]];
+			if (d->name == min || strcmp(d->name, min) == 0) {
+				p->ex[l] = d;
+				at[l]++;
+			}
+		}
+	}
+	if (b->npairs == 0 || b->nrx[0] + b->nrx[1] + b->nrx[2] == 0)
 		return;
 	b->pairrx = xcalloc(b->npairs, sizeof(*b->pairrx));
 	for (i = 0; i < b->npairs; i++)
@@ -767,16 +849,26 @@ make_combos(struct rs_binding *b)
 	}
 }
 
+/* No stanza at any level. */
+static const struct rs_dom *const none[3] = { NULL };
+
+static void flatten(const struct resolve *, const struct rs_binding *,
+    const struct rs_dom *const [3], const struct rs_dom *const [3], uint64_t,
+    struct tblw_policy *, struct resolve_src *);
+
 struct resolve *
 resolve_new(const struct ast_node *root)
 {
 	struct resolve *r = xcalloc(1, sizeof(*r));
 	struct rs_binding *b;
+	struct tblw_policy *base;
+	struct resolve_src *basesrc;
 	size_t i;
 
 	strmap_init(&r->groups);
 	strmap_init(&r->bindings);
 	strmap_init(&r->bidx);
+	strmap_init(&r->canon);
 	if ((r->md = pcre2_match_data_create(1, NULL)) == NULL) {
 		fputs("ectls: fatal error: out of memory\n", stderr);
 		exit(2);
@@ -788,12 +880,19 @@ resolve_new(const struct ast_node *root)
 		build(r, root, &r->global->o, r->global, NULL, 0);
 	}
 	add_binding(r, "default", strmap_get(&r->bindings, "default"));
+	for (i = 0; i < r->nconts; i++)
+		cont_finish(r, r->conts[i]);
 	for (i = 0; i < r->nb; i++) {
 		b = &r->b[i];
 		if (b->c != NULL && b->c->group != NULL)
 			b->g = strmap_get(&r->groups, b->c->group);
 		make_pairs(r, b);
 		make_combos(b);
+		base = xmalloc(sizeof(*base));
+		basesrc = xmalloc(sizeof(*basesrc));
+		flatten(r, b, none, none, RESOLVE_ALL_FIELDS, base, basesrc);
+		b->base = base;
+		b->basesrc = basesrc;
 	}
 	return r;
 }
@@ -815,6 +914,8 @@ resolve_free(struct resolve *r)
 		for (j = 0; j < r->b[i].ncombos; j++)
 			free(r->b[i].combos[j].pattern);
 		free(r->b[i].combos);
+		free(r->b[i].base);
+		free(r->b[i].basesrc);
 	}
 	free(r->b);
 	for (i = 0; i < r->nconts; i++)
@@ -827,6 +928,7 @@ resolve_free(struct resolve *r)
 	strmap_fini(&r->groups);
 	strmap_fini(&r->bindings);
 	strmap_fini(&r->bidx);
+	strmap_fini(&r->canon);
 	pcre2_match_data_free(r->md);
 	free(r);
 }
@@ -875,9 +977,21 @@ resolve_regex(const struct resolve *r, size_t b, size_t i, int *level)
 static const struct rs_dom *
 exact_for(const struct rs_cont *c, const char *d)
 {
+	size_t lo = 0, hi, mid;
+	int cmp;
+
 	if (c == NULL || d == NULL)
 		return NULL;
-	return strmap_get(&c->exact, d);
+	for (hi = c->ndoms; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if ((cmp = strcmp(d, c->doms[mid].name)) == 0)
+			return &c->doms[mid];
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 /* Set every field the layer has and that is still unset. */
@@ -915,6 +1029,32 @@ apply(struct tblw_policy *p, struct resolve_src *src, uint64_t *done,
 	}
 }
 
+/* Set the fields in `want` of *p and *src (may be NULL) from a full one. */
+static void
+copy_fields(struct tblw_policy *p, struct resolve_src *src,
+    const struct tblw_policy *from, const struct resolve_src *fromsrc,
+    uint64_t want)
+{
+	uint64_t w;
+	int f;
+
+	if (want == RESOLVE_ALL_FIELDS) {
+		*p = *from;
+		if (src != NULL)
+			*src = *fromsrc;
+		return;
+	}
+	p->protocols = from->protocols;
+	for (w = want; w != 0; w &= w - 1) {
+		f = __builtin_ctzll(w);
+		p->f[f] = from->f[f];
+		if (src != NULL) {
+			src->node[f] = fromsrc->node[f];
+			src->level[f] = fromsrc->level[f];
+		}
+	}
+}
+
 /*
  * The chain for a binding and the stanzas of each level (exact, regex;
  * NULL where none applies), for the fields in the set `want`.
@@ -925,28 +1065,28 @@ flatten(const struct resolve *r, const struct rs_binding *rb,
     uint64_t want, struct tblw_policy *p, struct resolve_src *src)
 {
 	static const int lv[3] = { ECTLS_LVL_BD, ECTLS_LVL_GD, ECTLS_LVL_D };
+	static const struct resolve_src nosrc;
 	const struct rs_cont *b = rb != NULL ? rb->c : NULL;
 	const struct rs_cont *g = rb != NULL ? rb->g : NULL;
 	uint64_t done = ~want;	/* the others count as set */
-	int l, f;
+	int l;
 
 	want &= RESOLVE_ALL_FIELDS;
-	if (want == RESOLVE_ALL_FIELDS) {
-		*p = r->defaults;
-		if (src != NULL)
-			memset(src, 0, sizeof(*src));
-	} else {
-		p->protocols = r->defaults.protocols;
-		for (f = 0; f < ECTLS_NFIELDS; f++) {
-			if (!(want >> f & 1))
-				continue;
-			p->f[f] = r->defaults.f[f];
-			if (src != NULL) {
-				src->node[f] = NULL;
-				src->level[f] = 0;
-			}
+	/*
+	 * Without top-level domain stanzas, the levels below B::D and G::D
+	 * are the binding's base: start from it.
+	 */
+	if (rb != NULL && rb->base != NULL && ex[2] == NULL && rx[2] == NULL) {
+		copy_fields(p, src, rb->base, rb->basesrc, want);
+		for (l = 0; l < 2; l++) {
+			if (ex[l] != NULL)
+				apply(p, src, &done, &ex[l]->o, lv[l]);
+			if (rx[l] != NULL)
+				apply(p, src, &done, &rx[l]->o, lv[l]);
 		}
+		return;
 	}
+	copy_fields(p, src, &r->defaults, &nosrc, want);
 	/* Within a level the exact stanza comes before the regex one. */
 	for (l = 0; l < 3; l++) {
 		if (l == 2) {
@@ -975,7 +1115,6 @@ resolve_entry_fields(const struct resolve *r, size_t b,
     enum resolve_kind kind, size_t i, uint64_t want, struct tblw_policy *p,
     struct resolve_src *src)
 {
-	static const struct rs_dom *const none[3] = { NULL };
 	const struct rs_binding *rb = b < r->nb ? &r->b[b] : NULL;
 	const struct rs_dom *rx[3] = { NULL };
 	const struct combo *c;

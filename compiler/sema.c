@@ -19,32 +19,67 @@
 #define NAME_MAX_LEN	256
 
 /*
- * One scope path ("/binding:b/domain:example.com", domain names folded):
- * repeated stanzas of the same path share it, so an option set in two of
- * them is a duplicate.  Children are found by their last path segment in
- * the parent's map; each path keeps the options set in it (few, scanned).
+ * A scope keyword in lower case and what the schema says about it, made
+ * once per keyword: stanzas compare keywords by pointer.
  */
-struct sema_scope {
-	struct strmap		*kids;	/* "kw:name" -> struct sema_scope */
-	struct sema_opt {
-		const struct opt_spec	*var;	/* first variant of the name */
-		const struct ast_node	*n;	/* where it was last set */
-	}			*opts, inl[2];
-	size_t			 nopts, capopts;
-};
-
-#define SCOPES_PER_CHUNK	1024
-
-struct scope_chunk {
-	struct scope_chunk	*next;
-	size_t			 used;
-	struct sema_scope	 s[SCOPES_PER_CHUNK];
+struct sema_kw {
+	const char		*name;		/* lower case; "global": top level */
+	const struct scope_spec	*sc;		/* NULL: not a scope */
+	enum { KW_OTHER, KW_BINDING, KW_BINDING_GROUP, KW_DOMAIN } role;
+	int			 described;	/* a module stanza the schema
+						   describes the options of */
+	const struct sema_kw	*parent;	/* scope_allowed_in() memo: */
+	int			 allowed;	/* the last parent, its answer */
+	struct strmap		 opts;		/* option as spelled (borrowed)
+						   -> struct opt_lookup */
+	/*
+	 * The last lookup per length of the spelling: a scope's few option
+	 * names repeat, mostly with distinct lengths (no hashing then).
+	 */
+	struct opt_memo {
+		const char		*spelled;
+		size_t			 len;
+		struct opt_lookup	*ol;
+	}			 memo[16];
 };
 
 /*
+ * One scope path (binding "b", its domain "example.com"; domain names
+ * folded): repeated stanzas of the same path share it, so an option set in
+ * two of them is a duplicate.  Each path keeps the options set in it (few,
+ * scanned) and its children per keyword.
+ */
+struct sema_scope {
+	struct sema_kids {
+		const struct sema_kw	*kw;
+		struct strmap		 names;	/* name (not copied) -> child */
+		struct sema_kids	*next;
+	}			*kids;
+	struct sema_opt {
+		const struct opt_spec	*var;	/* first variant of the name */
+		const struct ast_node	*n;	/* where it was last set */
+	}			*opts;
+	size_t			 nopts, capopts;
+	struct sema_scope	*next;		/* every record, for freeing */
+};
+
+/*
+ * Most paths are walked once and hold no scope (a domain stanza): such a
+ * path has no struct sema_scope.  Its value in the parent's map is the
+ * stanza node with bit 0 set (bit 1: its options were not checked), and its
+ * options are recorded in the reusable sema.leaf while it is walked.  A
+ * second stanza of the path, or a scope inside the first, makes the record
+ * (path_record()).  Nodes are allocated aligned: the low bits are free.
+ */
+#define PATH_ONCE	((uintptr_t)1)
+#define PATH_UNCHECKED	((uintptr_t)2)
+
+_Static_assert(_Alignof(struct ast_node) >= 4, "tag bits in node pointers");
+
+/*
  * The schema's answer for an option name in a scope, looked up once per
- * (scope, name): a configuration repeats a few names many times.  `clean`
- * holds the single values already checked without a finding.
+ * (scope, spelling): a configuration repeats a few names many times.
+ * `clean` holds the single values already checked without a finding.
  */
 struct opt_lookup {
 	const struct opt_spec	*var;	/* first variant of the name */
@@ -58,13 +93,20 @@ struct sema {
 	struct diag		*d;
 	size_t			 errors;
 	size_t			 filed;		/* findings, even if dropped */
-	struct strmap		 lookups;	/* "scope\x1fname" -> lookup */
-	struct scope_chunk	*chunks;	/* every struct sema_scope */
+	struct strmap		 kws;		/* lower-case keyword -> kw */
+	const char		*kw_spelled;	/* keyword() memo: the last */
+	size_t			 kw_len;	/* spelling and its keyword */
+	struct sema_kw		*kw_last;
+	struct sema_kw		*global;
+	struct sema_scope	*records;	/* every struct sema_scope */
 	struct sema_scope	*cur;		/* the current scope path */
+	struct sema_scope	 leaf;		/* cur of a path walked once */
+	void			**leaf_slot;	/* its value in the parent */
+	struct strmap		 names;		/* folded domain names */
+	char			*fold;		/* buffer for folding */
+	size_t			 foldcap;
 	struct strmap		 bindings;	/* binding -> struct binding_rec */
 	struct strmap		 described;	/* scopes with described options */
-	char			*path;		/* current scope path */
-	size_t			 pathlen, pathcap;
 	struct binding_rec {
 		const struct ast_node	*node;
 		const char		*group;	/* NULL: top level */
@@ -308,111 +350,146 @@ check_value(struct sema *m, const struct ast_node *n,
 		    n->name, why);
 }
 
-/* ---- scope path (for duplicate detection) ---- */
+/* ---- keywords ---- */
 
-static size_t
-path_push(struct sema *m, const char *kw, const struct ast_value *name)
+/* The keyword spelled so (memo: the previous stanza's spelling). */
+static struct sema_kw *
+keyword(struct sema *m, const char *spelled, size_t len)
 {
-	size_t old = m->pathlen, need, i;
-	const char *inst = name != NULL ? name->u.str : "";
-	int fold = strcmp(kw, "domain") == 0;
+	struct sema_kw *kw;
+	char lname[NAME_MAX_LEN];
+	void **slot;
 
-	need = old + strlen(kw) + strlen(inst) + 3;
-	if (need > m->pathcap) {
-		m->pathcap = need * 2;
-		m->path = realloc(m->path, m->pathcap);
-		if (m->path == NULL) {
-			fputs("ectls: fatal error: out of memory\n", stderr);
-			exit(2);
-		}
+	if (m->kw_last != NULL && len == m->kw_len &&
+	    memcmp(spelled, m->kw_spelled, len) == 0)
+		return m->kw_last;
+	sema_lower(lname, sizeof(lname), spelled);
+	slot = strmap_slot(&m->kws, lname);
+	if ((kw = *slot) == NULL) {
+		kw = *slot = xcalloc(1, sizeof(*kw));
+		kw->name = strmap_intern(&m->kws, lname);
+		kw->sc = schema_scope(m->s, lname);
+		if (strcmp(lname, "binding") == 0)
+			kw->role = KW_BINDING;
+		else if (strcmp(lname, "binding_group") == 0)
+			kw->role = KW_BINDING_GROUP;
+		else if (strcmp(lname, "domain") == 0)
+			kw->role = KW_DOMAIN;
+		kw->described = kw->sc != NULL && kw->sc->module &&
+		    strmap_get(&m->described, lname) != NULL;
+		strmap_init(&kw->opts);
+		kw->opts.borrow_keys = 1;	/* the nodes' own names */
 	}
-	m->path[m->pathlen++] = '/';
-	memcpy(m->path + m->pathlen, kw, strlen(kw));
-	m->pathlen += strlen(kw);
-	m->path[m->pathlen++] = ':';
-	for (i = 0; inst[i] != '\0'; i++)
-		m->path[m->pathlen++] = fold ? lower(inst[i]) : inst[i];
-	/* A trailing dot does not make another domain. */
-	if (fold && i > 0 && m->path[m->pathlen - 1] == '.')
-		m->pathlen--;
-	m->path[m->pathlen] = '\0';
-	return old;
+	m->kw_spelled = spelled;
+	m->kw_len = len;
+	m->kw_last = kw;
+	return kw;
 }
 
-static void
-path_pop(struct sema *m, size_t old)
+/* scope_allowed_in() for a known keyword, remembered for the last parent. */
+static int
+kw_allowed_in(struct sema_kw *kw, const struct sema_kw *parent)
 {
-	m->pathlen = old;
-	m->path[old] = '\0';
+	if (kw->parent != parent) {
+		kw->parent = parent;
+		kw->allowed = scope_allowed_in(kw->sc, parent->name);
+	}
+	return kw->allowed;
+}
+
+/* ---- scope paths (for duplicate detection) ---- */
+
+/*
+ * A stanza's name as its path knows it: domain names in lower case without
+ * one trailing dot, other names as written; no name is "".  The string
+ * lives as long as the walk (the node's own, or a copy in m->names).
+ */
+static const char *
+path_name(struct sema *m, const struct sema_kw *kw,
+    const struct ast_value *v)
+{
+	const char *s = v != NULL ? v->u.str : "";
+	size_t n, i;
+
+	if (kw->role != KW_DOMAIN)
+		return s;
+	for (n = 0; s[n] != '\0'; n++)
+		if ((unsigned)(s[n] - 'A') < 26u)
+			break;
+	if (s[n] == '\0' && (n == 0 || s[n - 1] != '.'))
+		return s;	/* canonical already */
+	n += strlen(s + n);
+	if (n + 1 > m->foldcap) {
+		m->foldcap = n + 64;
+		m->fold = xrealloc(m->fold, m->foldcap);
+	}
+	for (i = 0; i < n; i++)
+		m->fold[i] = lower(s[i]);
+	/* A trailing dot does not make another domain. */
+	if (n > 0 && m->fold[n - 1] == '.')
+		n--;
+	m->fold[n] = '\0';
+	return strmap_intern(&m->names, m->fold);
 }
 
 static struct sema_scope *
 scope_new(struct sema *m)
 {
-	struct scope_chunk *c = m->chunks;
-	struct sema_scope *sc;
+	struct sema_scope *sc = xcalloc(1, sizeof(*sc));
 
-	if (c == NULL || c->used == SCOPES_PER_CHUNK) {
-		c = xmalloc(sizeof(*c));
-		c->next = m->chunks;
-		c->used = 0;
-		m->chunks = c;
-	}
-	sc = &c->s[c->used++];
-	memset(sc, 0, sizeof(*sc));
-	sc->opts = sc->inl;
-	sc->capopts = sizeof(sc->inl) / sizeof(sc->inl[0]);
+	sc->next = m->records;
+	m->records = sc;
 	return sc;
 }
 
-/* The child of parent whose last path segment is seg. */
-static struct sema_scope *
-scope_child(struct sema *m, struct sema_scope *parent, const char *seg)
+/* The value slot of child (kw, name) of record parent; added when new. */
+static void **
+kid_slot(struct sema_scope *parent, const struct sema_kw *kw,
+    const char *name)
 {
-	void **slot;
+	struct sema_kids *k;
 
-	if (parent->kids == NULL) {
-		parent->kids = xmalloc(sizeof(*parent->kids));
-		strmap_init(parent->kids);
+	for (k = parent->kids; k != NULL && k->kw != kw; k = k->next)
+		;
+	if (k == NULL) {
+		k = xmalloc(sizeof(*k));
+		k->kw = kw;
+		strmap_init(&k->names);
+		k->names.borrow_keys = 1;	/* see path_name() */
+		k->next = parent->kids;
+		parent->kids = k;
 	}
-	slot = strmap_slot(parent->kids, seg);
-	if (*slot == NULL)
-		*slot = scope_new(m);
-	return *slot;
+	return strmap_slot(&k->names, name);
 }
 
 static void
 scopes_free(struct sema *m)
 {
-	struct scope_chunk *c, *next;
-	struct sema_scope *sc;
-	size_t i;
+	struct sema_scope *sc, *next;
+	struct sema_kids *k, *knext;
 
-	for (c = m->chunks; c != NULL; c = next) {
-		next = c->next;
-		for (i = 0; i < c->used; i++) {
-			sc = &c->s[i];
-			if (sc->kids != NULL) {
-				strmap_fini(sc->kids);
-				free(sc->kids);
-			}
-			if (sc->opts != sc->inl)
-				free(sc->opts);
+	for (sc = m->records; sc != NULL; sc = next) {
+		next = sc->next;
+		for (k = sc->kids; k != NULL; k = knext) {
+			knext = k->next;
+			strmap_fini(&k->names);
+			free(k);
 		}
-		free(c);
+		free(sc->opts);
+		free(sc);
 	}
-	m->chunks = NULL;
+	m->records = NULL;
+	free(m->leaf.opts);
 }
 
 /*
- * Remember that option var is set by n in the current scope path; returns
- * the node that set it last when it was set before, else NULL.
+ * Remember that option var is set by n in scope path sc; returns the node
+ * that set it last when it was set before, else NULL.
  */
 static const struct ast_node *
-scope_set(struct sema *m, const struct opt_spec *var,
+scope_set(struct sema_scope *sc, const struct opt_spec *var,
     const struct ast_node *n)
 {
-	struct sema_scope *sc = m->cur;
 	const struct ast_node *prev;
 	size_t i;
 
@@ -424,42 +501,114 @@ scope_set(struct sema *m, const struct opt_spec *var,
 			return prev;
 		}
 	if (sc->nopts == sc->capopts) {
-		sc->capopts *= 2;
-		if (sc->opts == sc->inl) {
-			sc->opts = xmalloc(sc->capopts * sizeof(*sc->opts));
-			memcpy(sc->opts, sc->inl, sizeof(sc->inl));
-		} else
-			sc->opts = xrealloc(sc->opts,
-			    sc->capopts * sizeof(*sc->opts));
+		sc->capopts = sc->capopts ? sc->capopts * 2 : 4;
+		sc->opts = xrealloc(sc->opts, sc->capopts * sizeof(*sc->opts));
 	}
 	sc->opts[sc->nopts].var = var;
 	sc->opts[sc->nopts++].n = n;
 	return NULL;
 }
 
+static const struct opt_spec *opt_var(struct sema *, const struct ast_node *,
+    struct sema_kw *);
+
+/* What check_option() records for the options below n, without checks. */
+static void
+replay(struct sema *m, struct sema_scope *sc, const struct ast_node *n,
+    struct sema_kw *kw)
+{
+	const struct opt_spec *var;
+
+	for (; n != NULL; n = n->next) {
+		if (n->kind == AST_FILE || n->kind == AST_INCLUDE)
+			replay(m, sc, n->children, kw);
+		else if (n->kind == AST_OPTION &&
+		    (var = opt_var(m, n, kw)) != NULL)
+			scope_set(sc, var, n);
+	}
+}
+
+/*
+ * The record of the path whose value is *slot, made when the path was
+ * walked once: the first stanza (a leaf: a scope inside it would have
+ * made the record) sets what check_option() recorded for it.
+ */
+static struct sema_scope *
+path_record(struct sema *m, void **slot, struct sema_kw *kw)
+{
+	struct sema_scope *sc;
+	uintptr_t v = (uintptr_t)*slot;
+
+	if (!(v & PATH_ONCE))
+		return *slot;
+	sc = scope_new(m);
+	if (!(v & PATH_UNCHECKED))
+		replay(m, sc, ((const struct ast_node *)(v & ~(PATH_ONCE |
+		    PATH_UNCHECKED)))->children, kw);
+	*slot = sc;
+	return sc;
+}
+
+/* Make m->cur a record when it is the leaf buffer: a scope comes inside. */
+static void
+leaf_to_record(struct sema *m)
+{
+	struct sema_scope *sc;
+
+	if (m->cur != &m->leaf)
+		return;
+	sc = scope_new(m);
+	sc->nopts = sc->capopts = m->leaf.nopts;
+	if (sc->nopts != 0) {
+		sc->opts = xmalloc(sc->nopts * sizeof(*sc->opts));
+		memcpy(sc->opts, m->leaf.opts, sc->nopts * sizeof(*sc->opts));
+	}
+	/* Still valid: no key was added to the parent's map since. */
+	*m->leaf_slot = sc;
+	m->cur = sc;
+}
+
 /* ---- options ---- */
 
 static struct opt_lookup *
-opt_lookup(struct sema *m, const char *lname, const char *scope)
+opt_lookup(struct sema *m, const struct ast_node *n, struct sema_kw *scope)
 {
+	struct opt_memo *memo = &scope->memo[n->name_len % 16];
 	struct opt_lookup *ol;
-	char key[2 * NAME_MAX_LEN + 2];
-	size_t ls = strlen(scope), ln = strlen(lname);
+	char lname[NAME_MAX_LEN];
+	void **slot;
 
-	if (ls + ln + 2 > sizeof(key))
-		return NULL;
-	memcpy(key, scope, ls);
-	key[ls] = '\x1f';
-	memcpy(key + ls + 1, lname, ln + 1);
-	if ((ol = strmap_get(&m->lookups, key)) != NULL)
-		return ol;
-	ol = xcalloc(1, sizeof(*ol));
-	ol->var = schema_option_variants(m->s, lname, &ol->nv);
-	if (ol->nv != 0)
-		ol->spec = schema_option_in(m->s, lname, scope);
-	strmap_init(&ol->clean);
-	strmap_add(&m->lookups, key, ol);
+	if (memo->spelled != NULL && memo->len == n->name_len &&
+	    memcmp(memo->spelled, n->name, n->name_len) == 0)
+		return memo->ol;
+	slot = strmap_slot(&scope->opts, n->name);
+	if ((ol = *slot) == NULL) {
+		sema_lower(lname, sizeof(lname), n->name);
+		ol = *slot = xcalloc(1, sizeof(*ol));
+		ol->var = schema_option_variants(m->s, lname, &ol->nv);
+		if (ol->nv != 0)
+			ol->spec = schema_option_in(m->s, lname, scope->name);
+		strmap_init(&ol->clean);
+	}
+	memo->spelled = n->name;
+	memo->len = n->name_len;
+	memo->ol = ol;
 	return ol;
+}
+
+/*
+ * The first variant of option n's name when check_option() records it in
+ * the scope path (known, valid in the scope, not repeatable), else NULL.
+ */
+static const struct opt_spec *
+opt_var(struct sema *m, const struct ast_node *n, struct sema_kw *scope)
+{
+	const struct opt_lookup *ol = opt_lookup(m, n, scope);
+
+	if (ol->nv == 0 || ol->spec == NULL ||
+	    (ol->spec->flags & OPT_F_REPEATABLE))
+		return NULL;
+	return ol->var;
 }
 
 /*
@@ -474,7 +623,7 @@ check_value_once(struct sema *m, const struct ast_node *n,
 	size_t filed = m->filed;
 	int single;
 
-	single = v != NULL && ol != NULL && (v->kind == AST_V_WORD ||
+	single = v != NULL && (v->kind == AST_V_WORD ||
 	    v->kind == AST_V_STRING) && ol->spec->type != OPT_T_LIST &&
 	    ol->spec->type != OPT_T_DICT;
 	if (single && strmap_get(&ol->clean, v->u.str) != NULL)
@@ -485,24 +634,22 @@ check_value_once(struct sema *m, const struct ast_node *n,
 }
 
 static void
-check_option(struct sema *m, const struct ast_node *n, const char *scope)
+check_option(struct sema *m, const struct ast_node *n, struct sema_kw *kw)
 {
 	const struct opt_spec *spec, *var;
 	const struct scope_spec *sc;
 	const struct ast_node *prev;
 	struct diag_item *it;
 	struct opt_lookup *ol;
-	const char *sug, *allowed[64];
+	const char *sug, *allowed[64], *scope = kw->name;
 	char lname[NAME_MAX_LEN], list[512];
 	size_t nv, i, j, na = 0;
 
-	sema_lower(lname, sizeof(lname), n->name);
-	if ((ol = opt_lookup(m, lname, scope)) != NULL) {
-		var = ol->var;
-		nv = ol->nv;
-	} else
-		var = schema_option_variants(m->s, lname, &nv);
+	ol = opt_lookup(m, n, kw);
+	var = ol->var;
+	nv = ol->nv;
 	if (nv == 0) {
+		sema_lower(lname, sizeof(lname), n->name);
 		if ((sc = schema_scope(m->s, lname)) != NULL) {
 			if (n->value != NULL && n->value->kind == AST_V_LIST &&
 			    strstr(lname, "_listener") != NULL)
@@ -527,8 +674,7 @@ check_option(struct sema *m, const struct ast_node *n, const char *scope)
 			    sug);
 		return;
 	}
-	if ((spec = ol != NULL ? ol->spec :
-	    schema_option_in(m->s, lname, scope)) == NULL) {
+	if ((spec = ol->spec) == NULL) {
 		for (i = 0; i < nv; i++)
 			for (j = 0; j < var[i].nscopes && na < 64; j++)
 				allowed[na++] = var[i].scopes[j];
@@ -551,14 +697,11 @@ check_option(struct sema *m, const struct ast_node *n, const char *scope)
 			warn(m, "deprecated-option", &n->loc,
 			    "option \"%s\" is deprecated", n->name);
 	}
-	if (ol != NULL)
-		check_value_once(m, n, ol);
-	else
-		check_value(m, n, spec);
+	check_value_once(m, n, ol);
 	if (spec->flags & OPT_F_REPEATABLE)
 		return;
-	/* Every variant of a name starts at var. */
-	if ((prev = scope_set(m, var, n)) != NULL && prev != n) {
+	/* Every variant of a name starts at var (replay() records the same). */
+	if ((prev = scope_set(m->cur, var, n)) != NULL && prev != n) {
 		it = warn(m, "duplicate-option", &n->loc,
 		    "option \"%s\" is set again in the same scope; the last "
 		    "value wins", n->name);
@@ -687,25 +830,25 @@ check_binding(struct sema *m, const struct ast_node *n, const char *group)
 	}
 }
 
-static void walk(struct sema *, const struct ast_node *, const char *,
+static void walk(struct sema *, const struct ast_node *, struct sema_kw *,
     const char *, int);
 
 static void
-check_scope(struct sema *m, const struct ast_node *n, const char *parent,
+check_scope(struct sema *m, const struct ast_node *n, struct sema_kw *parent,
     const char *group, int unchecked)
 {
-	const struct scope_spec *sc;
+	struct sema_kw *kw = keyword(m, n->name, n->name_len);
+	const struct scope_spec *sc = kw->sc;
+	const char *lname = kw->name, *pname = parent->name, *sug;
 	struct diag_item *it;
-	const char *sug;
-	char lname[NAME_MAX_LEN], list[512];
+	char list[512];
 	struct sema_scope *up;
-	size_t saved;
+	void **slot;
 
-	sema_lower(lname, sizeof(lname), n->name);
 	if (n->flags & AST_F_LEGACY)
 		unchecked = 1;	/* reported by the parser */
 	if (!unchecked) {
-		if ((sc = schema_scope(m->s, lname)) == NULL) {
+		if (sc == NULL) {
 			if (schema_option(m->s, lname) != NULL)
 				err(m, "unknown-scope", &n->loc,
 				    "\"%s\" is an option, not a scope: write "
@@ -720,15 +863,15 @@ check_scope(struct sema *m, const struct ast_node *n, const char *parent,
 			}
 			unchecked = 1;
 		} else {
-			if (!scope_allowed_in(sc, parent)) {
+			if (!kw_allowed_in(kw, parent)) {
 				join(list, sizeof(list), sc->parents,
 				    sc->nparents, 8);
 				it = err(m, "scope-placement", &n->loc,
 				    "scope \"%s\" is not allowed %s%s%s",
-				    n->name, strcmp(parent, "global") == 0 ?
+				    n->name, strcmp(pname, "global") == 0 ?
 				    "at the top level" : "inside \"",
-				    strcmp(parent, "global") == 0 ? "" : parent,
-				    strcmp(parent, "global") == 0 ? "" : "\"");
+				    strcmp(pname, "global") == 0 ? "" : pname,
+				    strcmp(pname, "global") == 0 ? "" : "\"");
 				diag_note(m->d, it, &n->loc,
 				    "\"%s\" may appear in: %s", sc->name, list);
 			}
@@ -742,15 +885,13 @@ check_scope(struct sema *m, const struct ast_node *n, const char *parent,
 				err(m, "scope-name", &n->value->loc,
 				    "scope \"%s\" takes no name, got \"%s\"",
 				    n->name, n->value->u.str);
-			if (sc->module &&
-			    strmap_get(&m->described, lname) == NULL)
+			if (sc->module && !kw->described)
 				unchecked = 1;
-			if (strcmp(lname, "binding") == 0 && n->value != NULL)
+			if (kw->role == KW_BINDING && n->value != NULL)
 				check_binding(m, n, group);
-			if (strcmp(lname, "binding_group") == 0 &&
-			    n->value != NULL)
+			if (kw->role == KW_BINDING_GROUP && n->value != NULL)
 				group = n->value->u.str;
-			if (strcmp(lname, "domain") == 0 && n->value != NULL) {
+			if (kw->role == KW_DOMAIN && n->value != NULL) {
 				if (sema_is_regex_domain(n->value->u.str))
 					check_regex(m, n->value);
 				else if (n->value->u.str[0] == '\0')
@@ -760,16 +901,23 @@ check_scope(struct sema *m, const struct ast_node *n, const char *parent,
 			}
 		}
 	}
-	saved = path_push(m, lname, n->value);
+	leaf_to_record(m);
 	up = m->cur;
-	m->cur = scope_child(m, up, m->path + saved + 1);
-	walk(m, n->children, lname, group, unchecked);
+	slot = kid_slot(up, kw, path_name(m, kw, n->value));
+	if (*slot == NULL) {
+		*slot = (void *)((uintptr_t)n | PATH_ONCE |
+		    (unchecked ? PATH_UNCHECKED : 0));
+		m->leaf.nopts = 0;
+		m->leaf_slot = slot;
+		m->cur = &m->leaf;
+	} else
+		m->cur = path_record(m, slot, kw);
+	walk(m, n->children, kw, group, unchecked);
 	m->cur = up;
-	path_pop(m, saved);
 }
 
 static void
-walk(struct sema *m, const struct ast_node *n, const char *scope,
+walk(struct sema *m, const struct ast_node *n, struct sema_kw *scope,
     const char *group, int unchecked)
 {
 	for (; n != NULL; n = n->next) {
@@ -797,13 +945,14 @@ sema_check(const struct ast_node *root, const struct schema *s,
 {
 	struct sema m;
 	const struct opt_spec *o;
-	size_t i, j, n;
+	struct sema_kw *kw;
+	size_t i, j, k, n;
 
 	memset(&m, 0, sizeof(m));
 	m.s = s;
 	m.d = d;
-	m.cur = scope_new(&m);
-	strmap_init(&m.lookups);
+	strmap_init(&m.kws);
+	strmap_init(&m.names);
 	strmap_init(&m.bindings);
 	strmap_init(&m.described);
 	/* Module stanzas whose inner options the schema describes. */
@@ -815,25 +964,32 @@ sema_check(const struct ast_node *root, const struct schema *s,
 		for (j = 0; j < o->nscopes; j++)
 			strmap_add(&m.described, o->scopes[j], (void *)o);
 	}
-	m.pathcap = 256;
-	m.path = xmalloc(m.pathcap);
-	m.path[0] = '\0';
+	m.cur = scope_new(&m);
+	m.global = keyword(&m, "global", strlen("global"));
 	if (root != NULL) {
 		walk(&m, root->kind == AST_FILE ? root->children : root,
-		    "global", NULL, 0);
+		    m.global, NULL, 0);
 	}
-	free(m.path);
 	free(m.recs);
+	free(m.fold);
 	scopes_free(&m);
-	for (i = 0; i < m.lookups.cap; i++) {
-		struct opt_lookup *ol = m.lookups.slots[i].val;
-
-		if (m.lookups.slots[i].key == NULL)
+	for (i = 0; i < m.kws.cap; i++) {
+		if (m.kws.slots[i].key == NULL)
 			continue;
-		strmap_fini(&ol->clean);
-		free(ol);
+		kw = m.kws.slots[i].val;
+		for (k = 0; k < kw->opts.cap; k++) {
+			struct opt_lookup *ol = kw->opts.slots[k].val;
+
+			if (kw->opts.slots[k].key == NULL)
+				continue;
+			strmap_fini(&ol->clean);
+			free(ol);
+		}
+		strmap_fini(&kw->opts);
+		free(kw);
 	}
-	strmap_fini(&m.lookups);
+	strmap_fini(&m.kws);
+	strmap_fini(&m.names);
 	strmap_fini(&m.bindings);
 	strmap_fini(&m.described);
 	return m.errors;

@@ -82,6 +82,9 @@ static uint64_t
 hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	uint32_t w4;
+	uint16_t w2;
+	unsigned shift = 0;
 
 	while (n >= 8) {
 		memcpy(&w, s, 8);
@@ -90,8 +93,24 @@ hash_bytes(const char *s, size_t n)
 		s += 8;
 		n -= 8;
 	}
+	/* The last n < 8 bytes, as memcpy(&w, s, n) on little endian. */
 	w = 0;
-	memcpy(&w, s, n);
+	if (n >= 4) {
+		memcpy(&w4, s, 4);
+		w = w4;
+		s += 4;
+		n -= 4;
+		shift = 32;
+	}
+	if (n >= 2) {
+		memcpy(&w2, s, 2);
+		w |= (uint64_t)w2 << shift;
+		s += 2;
+		n -= 2;
+		shift += 16;
+	}
+	if (n != 0)
+		w |= (uint64_t)(unsigned char)*s << shift;
 	return mix(h ^ w);
 }
 
@@ -194,8 +213,9 @@ arena_copy(struct strmap *m, const char *key, size_t n)
 	return p;
 }
 
-void **
-strmap_slot(struct strmap *m, const char *key)
+/* The slot of key, added (with the value NULL) when missing. */
+static struct strmap_slot *
+lookup_add(struct strmap *m, const char *key)
 {
 	struct strmap_slot *s;
 	size_t len = strlen(key);
@@ -210,7 +230,19 @@ strmap_slot(struct strmap *m, const char *key)
 		s->val = NULL;
 		m->n++;
 	}
-	return &s->val;
+	return s;
+}
+
+void **
+strmap_slot(struct strmap *m, const char *key)
+{
+	return &lookup_add(m, key)->val;
+}
+
+const char *
+strmap_intern(struct strmap *m, const char *key)
+{
+	return lookup_add(m, key)->key;
 }
 
 void *

@@ -45,6 +45,12 @@ void	*strmap_add(struct strmap *, const char *, void *);
  * until the next call that adds a key.
  */
 void	**strmap_slot(struct strmap *, const char *);
+/*
+ * The map's own copy of key (the key as given in a map that borrows its
+ * keys), added with the value NULL when missing: a string that lives as
+ * long as the map.
+ */
+const char *strmap_intern(struct strmap *, const char *);
 
 /* A map from (a, b) to a borrowed pointer; val NULL is not stored. */
 struct ptrmap {

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_sema_paths.c -- scope paths of the semantic pass and the domain
+ * model of scope resolution where the lint goldens do not reach: options
+ * a repeated stanza brings in through an include (sema.c replays the first
+ * stanza of a path when a second one comes), repeated and folded domain
+ * stanzas merged by resolve.c (sorted, then merged in declaration order),
+ * the lookup of a domain by name, regex stanzas, and a binding's entries
+ * with and without a top-level domain stanza (flatten()'s two paths).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+#include "diag.h"
+#include "resolve.h"
+#include "schema.h"
+#include "sema.h"
+
+static char tmpdir[] = "/tmp/ectls-test-sema-paths.XXXXXX";
+
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static struct cfg *
+parse(const char *name, struct diag *d)
+{
+	struct cfg_opts o;
+	char path[512];
+	struct cfg *c;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	assert_non_null(c = cfg_parse_file(path, &o, d));
+	assert_int_equal(diag_count_at_least(d, DIAG_ERROR), 0);
+	return c;
+}
+
+/* The duplicate-option findings of d, counted; the i-th one's index in *at. */
+static size_t
+dups(const struct diag *d, size_t i, size_t *at)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < d->nitems; k++) {
+		if (d->items[k].id == NULL ||
+		    strcmp(d->items[k].id, "duplicate-option") != 0)
+			continue;
+		if (n++ == i && at != NULL)
+			*at = k;
+	}
+	return n;
+}
+
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/*
+ * The first stanza of a path sets its options through an include; a second
+ * stanza (another spelling of the name) sets one again: the note names the
+ * included line.  The same file included twice in one stanza is a
+ * duplicate too, at the second include.
+ */
+static void
+test_replay_through_include(void **state)
+{
+	struct schema *s;
+	struct diag d;
+	struct cfg *c;
+	const struct diag_item *it;
+	size_t at = 0;
+
+	(void)state;
+	write_file("inc.conf", "tls = ifavailable\nretry_interval = 600\n");
+	write_file("main.conf",
+	    "tls_protocols = \"+ALL:-SSLv2:-SSLv3:-TLSv1.0:-TLSv1.1\"\n"
+	    "binding \"b\" {\n"
+	    "  domain \"d.example\" {\n"
+	    "    include \"inc.conf\"\n"
+	    "  }\n"
+	    "  domain \"D.Example.\" {\n"
+	    "    retry_interval = 660\n"
+	    "  }\n"
+	    "}\n");
+	diag_init(&d, 0);
+	assert_non_null(s = schema_load_default(&d));
+	c = parse("main.conf", &d);
+	assert_int_equal(sema_check(cfg_root(c), s, &d), 0);
+	assert_int_equal(dups(&d, 0, &at), 1);
+	it = &d.items[at];
+	assert_true(ends_with(it->path, "/main.conf"));
+	assert_int_equal(it->line, 7);
+	assert_int_equal(it->nnotes - it->nchain, 1);
+	assert_true(ends_with(it->notes[0].path, "/inc.conf"));
+	assert_int_equal(it->notes[0].line, 2);
+	cfg_free(c);
+	diag_fini(&d);
+
+	write_file("twice.conf",
+	    "domain \"e.example\" {\n"
+	    "  include \"inc.conf\"\n"
+	    "  include \"inc.conf\"\n"
+	    "}\n");
+	diag_init(&d, 0);
+	c = parse("twice.conf", &d);
+	sema_check(cfg_root(c), s, &d);
+	assert_int_equal(dups(&d, 0, NULL), 2);
+	cfg_free(c);
+	diag_fini(&d);
+	schema_free(s);
+}
+
+/* The domains of binding 0, joined with spaces. */
+static void
+domains(const struct resolve *r, size_t b, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < resolve_ndomains(r, b) && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? " " : "",
+		    resolve_domain(r, b, i));
+}
+
+static void
+test_resolve_domains(void **state)
+{
+	struct tblw_policy p;
+	struct resolve_src src;
+	struct resolve *r;
+	struct diag d;
+	struct cfg *c;
+	char buf[256];
+	int level;
+
+	(void)state;
+	write_file("res.conf",
+	    "retry_interval = 100\n"
+	    "binding \"b\" {\n"
+	    "  ehlo_hostname = \"mx.example\"\n"
+	    "  domain \"z.example\" { tls = required }\n"
+	    "  domain \"A.example.\" { tls = ifavailable  retry_interval = 7 }\n"
+	    "  domain \"m.example\" { tls = no }\n"
+	    "  domain \"a.example\" { retry_interval = 8 }\n"
+	    "  domain \"/^r[0-9]+[.]example$/\" { retry_interval = 9 }\n"
+	    "  domain \"\" { tls = required }\n"
+	    "}\n"
+	    "domain \"m.example\" { connect_timeout = 11 }\n"
+	    "domain \"top.example\" { connect_timeout = 12 }\n");
+	diag_init(&d, 0);
+	c = parse("res.conf", &d);
+	r = resolve_new(cfg_root(c));
+	assert_string_equal(resolve_binding(r, 0), "b");
+	domains(r, 0, buf, sizeof(buf));
+	/* Sorted, folded, merged; "" matches nothing; the top level's too. */
+	assert_string_equal(buf, "a.example m.example top.example z.example");
+
+	/* a.example: both stanzas, the later one's retry_interval. */
+	resolve_entry(r, 0, RESOLVE_DOMAIN, 0, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_TLS].num, ECTLS_TLS_IFAVAILABLE);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 8);
+	assert_int_equal(src.level[ECTLS_F_RETRY_INTERVAL], ECTLS_LVL_BD);
+	assert_string_equal(p.f[ECTLS_F_EHLO_HOSTNAME].str, "mx.example");
+	assert_int_equal(src.level[ECTLS_F_EHLO_HOSTNAME], ECTLS_LVL_B);
+	assert_int_equal(p.f[ECTLS_F_CONNECT_TIMEOUT].num, 300);
+	assert_null(src.node[ECTLS_F_CONNECT_TIMEOUT]);
+
+	/* m.example has a top-level stanza too (D, below B). */
+	resolve_entry(r, 0, RESOLVE_DOMAIN, 1, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_TLS].num, ECTLS_TLS_NO);
+	assert_int_equal(p.f[ECTLS_F_CONNECT_TIMEOUT].num, 11);
+	assert_int_equal(src.level[ECTLS_F_CONNECT_TIMEOUT], ECTLS_LVL_D);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 100);
+	assert_int_equal(src.level[ECTLS_F_RETRY_INTERVAL], ECTLS_LVL_GLOBAL);
+
+	/* Only some fields: the others are left as they were. */
+	p.f[ECTLS_F_TLS].num = 99;
+	resolve_entry_fields(r, 0, RESOLVE_DOMAIN, 3,
+	    UINT64_C(1) << ECTLS_F_RETRY_INTERVAL, &p, NULL);
+	assert_int_equal(p.f[ECTLS_F_TLS].num, 99);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 100);
+
+	/* By name: folded, an unknown one takes the binding's record. */
+	resolve_policy(r, "b", "A.EXAMPLE", -1, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 8);
+	resolve_policy(r, "b", "zz.example", -1, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_TLS].num, ECTLS_TLS_NO);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 100);
+	resolve_policy(r, "b", "r42.example", -1, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 9);
+	assert_int_equal(src.level[ECTLS_F_RETRY_INTERVAL], ECTLS_LVL_BD);
+
+	assert_int_equal(resolve_nregex(r, 0), 1);
+	assert_non_null(resolve_regex(r, 0, 0, &level));
+	assert_int_equal(level, ECTLS_LVL_BD);
+	resolve_entry(r, 0, RESOLVE_REGEX, 0, &p, NULL);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 9);
+
+	resolve_free(r);
+	cfg_free(c);
+	diag_fini(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_through_include),
+		cmocka_unit_test(test_resolve_domains),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
