@@ -18,18 +18,16 @@
 #include "tblfmt.h"
 #include "tls.h"
 
-/* Record a referenced file with its SHA-256 (once per path). */
+/* Record a referenced file with the SHA-256 of its contents. */
 static int
-add_file(struct pipeline *pl, struct tblw *w, struct strmap *done,
-    const char *path, struct diag *d)
+add_file(struct pipeline *pl, struct tblw *w, const char *path,
+    struct diag *d)
 {
 	char hex[65];
 	uint8_t sha[32];
 	unsigned v;
 	size_t i;
 
-	if (path == NULL || strmap_add(done, path, (void *)1) != NULL)
-		return 0;
 	if (tls_file_sha256(pl->tls, TLS_ENGINE_OPENSSL, path, hex) == -1) {
 		/* Unused material (tls = no) need not exist; say so. */
 		diag_add(d, DIAG_WARNING, "table-file", NULL,
@@ -50,17 +48,52 @@ add_file(struct pipeline *pl, struct tblw *w, struct strmap *done,
  * evaluated protocol set of each tls_protocols value seen.  Values are
  * strings of the tree, so the same pointer is the same value; the last
  * one is remembered apart (it is nearly always the one asked for).
+ *
+ * Built during the pipeline's pass (`ectls compile`, in_pass set), the
+ * table must come out with the findings compile_table() would file after
+ * the checks, in the same order: the writer files into a scratch sink
+ * (its errors are rare, e.g. a name too long for a table: then the pass's
+ * writer is dropped and compile_table() runs after the checks, as
+ * before), and the referenced files are hashed at the end, in the order
+ * the entries first name them.
  */
 struct compile_ctx {
 	struct pipeline	*pl;
 	struct tblw	*w;
 	struct diag	*d;
-	struct strmap	 files;
+	struct strmap	 files;		/* paths named so far */
 	const char	*last_file[3];
 	struct ptrmap	 protos;	/* value -> protocol set + 1 */
 	const char	*last_proto;
 	uint32_t	 last_set;
+	int		 in_pass;
+	int		 failed;	/* the pass's writer failed */
+	struct diag	 scratch;	/* the pass's writer files here */
+	const char	**paths;	/* in_pass: files to hash, in order */
+	size_t		 npaths, pathcap;
 };
+
+static void
+ctx_init(struct compile_ctx *c, struct pipeline *pl, struct diag *d)
+{
+	memset(c, 0, sizeof(*c));
+	c->pl = pl;
+	c->d = d;
+	strmap_init(&c->files);
+	ptrmap_init(&c->protos);
+	diag_init(&c->scratch, 0);
+}
+
+static void
+ctx_fini(struct compile_ctx *c)
+{
+	strmap_fini(&c->files);
+	ptrmap_fini(&c->protos);
+	diag_fini(&c->scratch);
+	free(c->paths);
+	tblw_free(c->w);
+	c->w = NULL;
+}
 
 static uint32_t
 protocols_of(struct compile_ctx *c, const struct tblw_policy *p)
@@ -81,31 +114,66 @@ protocols_of(struct compile_ctx *c, const struct tblw_policy *p)
 	return c->last_set;
 }
 
+/* Add the resolved policy p of an entry (protocols not yet evaluated). */
 static int
-add_entry(struct compile_ctx *c, size_t b, enum resolve_kind kind, size_t i)
+add_policy(struct compile_ctx *c, size_t b, enum resolve_kind kind, size_t i,
+    struct tblw_policy *p)
 {
 	static const int ff[3] = { ECTLS_F_TLS_CERTIFICATE, ECTLS_F_TLS_KEY,
 	    ECTLS_F_TLS_CA };
-	struct tblw_policy p;
 	const char *binding = resolve_binding(c->pl->res, b), *path, *pat;
 	int k, level;
 
-	resolve_entry(c->pl->res, b, kind, i, &p, NULL);
-	p.protocols = protocols_of(c, &p);
+	p->protocols = protocols_of(c, p);
 	for (k = 0; k < 3; k++) {
-		path = p.f[ff[k]].str;
+		path = p->f[ff[k]].str;
 		if (path == NULL || path == c->last_file[k])
 			continue;
-		if (add_file(c->pl, c->w, &c->files, path, c->d) != 0)
-			return -1;
 		c->last_file[k] = path;
+		if (strmap_add(&c->files, path, (void *)1) != NULL)
+			continue;
+		if (c->in_pass) {
+			if (c->npaths == c->pathcap) {
+				c->pathcap = c->pathcap ? 2 * c->pathcap : 16;
+				c->paths = xrealloc(c->paths, c->pathcap *
+				    sizeof(*c->paths));
+			}
+			c->paths[c->npaths++] = path;
+		} else if (add_file(c->pl, c->w, path, c->d) != 0)
+			return -1;
 	}
 	if (kind == RESOLVE_REGEX) {
 		pat = resolve_regex(c->pl->res, b, i, &level);
-		return tblw_add_policy(c->w, binding, pat, 1, level, &p);
+		return tblw_add_policy(c->w, binding, pat, 1, level, p);
 	}
 	return tblw_add_policy(c->w, binding, kind == RESOLVE_DOMAIN ?
-	    resolve_domain(c->pl->res, b, i) : NULL, 0, 0, &p);
+	    resolve_domain(c->pl->res, b, i) : NULL, 0, 0, p);
+}
+
+static int
+add_entry(struct compile_ctx *c, size_t b, enum resolve_kind kind, size_t i)
+{
+	struct tblw_policy p;
+
+	resolve_entry(c->pl->res, b, kind, i, &p, NULL);
+	return add_policy(c, b, kind, i, &p);
+}
+
+/* The part of compile_table() after the entries: log formats. */
+static struct tblw *
+compile_end(struct compile_ctx *c, int rc)
+{
+	struct tblw *w;
+
+	if (rc == 0)
+		rc = logfmt_compile(cfg_root(c->pl->cfg), c->w);
+	w = NULL;
+	if (rc == 0) {
+		w = c->w;
+		c->w = NULL;
+	}
+	ctx_fini(c);
+	return w;
 }
 
 struct tblw *
@@ -115,13 +183,13 @@ compile_table(struct pipeline *pl, struct diag *d)
 	size_t i, j;
 	int rc = 0;
 
-	memset(&c, 0, sizeof(c));
-	c.pl = pl;
-	c.d = d;
-	if ((c.w = tblw_new(schema_version(pl->schema), d)) == NULL)
+	ctx_init(&c, pl, d);
+	if ((c.w = tblw_new(schema_version(pl->schema), d)) == NULL) {
+		ctx_fini(&c);
 		return NULL;
-	strmap_init(&c.files);
-	ptrmap_init(&c.protos);
+	}
+	/* Every string comes from the tree or the model, alive until then. */
+	tblw_strings_stable(c.w);
 	for (i = 0; i < resolve_nbindings(pl->res) && rc == 0; i++) {
 		rc = add_entry(&c, i, RESOLVE_OWN, 0);
 		for (j = 0; j < resolve_ndomains(pl->res, i) && rc == 0; j++)
@@ -129,20 +197,57 @@ compile_table(struct pipeline *pl, struct diag *d)
 		for (j = 0; j < resolve_nregex(pl->res, i) && rc == 0; j++)
 			rc = add_entry(&c, i, RESOLVE_REGEX, j);
 	}
-	strmap_fini(&c.files);
-	ptrmap_fini(&c.protos);
-	if (rc == 0)
-		rc = logfmt_compile(cfg_root(pl->cfg), c.w);
-	if (rc != 0) {
-		tblw_free(c.w);
-		return NULL;
+	return compile_end(&c, rc);
+}
+
+/* pipeline_opts.entry of `ectls compile`: add each entry as it is checked. */
+static void
+pass_entry(struct pipeline *pl, size_t b, enum resolve_kind kind, size_t i,
+    struct tblw_policy *p, void *arg)
+{
+	struct compile_ctx *c = arg;
+
+	if (c->failed)
+		return;
+	c->pl = pl;
+	if (c->w == NULL) {
+		if ((c->w = tblw_new(schema_version(pl->schema),
+		    &c->scratch)) == NULL) {
+			c->failed = 1;
+			return;
+		}
+		/* As in compile_table(). */
+		tblw_strings_stable(c->w);
 	}
-	return c.w;
+	if (add_policy(c, b, kind, i, p) != 0)
+		c->failed = 1;
+}
+
+/*
+ * After the pipeline and the check policy: the table the pass built, as
+ * compile_table() would return it, with the same findings.
+ */
+static struct tblw *
+pass_finish(struct compile_ctx *c, struct pipeline *pl)
+{
+	size_t i;
+	int rc = 0;
+
+	if (c->failed || c->w == NULL) {
+		ctx_fini(c);
+		return compile_table(pl, c->d);
+	}
+	c->pl = pl;
+	tblw_set_diag(c->w, c->d);
+	for (i = 0; i < c->npaths && rc == 0; i++)
+		rc = add_file(pl, c->w, c->paths[i], c->d);
+	return compile_end(c, rc);
 }
 
 int
 cmd_compile(int argc, char **argv)
 {
+	struct compile_ctx pass;
 	struct lint_args a;
 	struct pipeline pl;
 	struct tblw *w = NULL;
@@ -157,15 +262,21 @@ cmd_compile(int argc, char **argv)
 		return 2;
 	}
 	diag_init(&d, a.max_errors);
+	/* The table is built while the entries are checked. */
+	ctx_init(&pass, NULL, &d);
+	pass.in_pass = 1;
+	a.po.entry = pass_entry;
+	a.po.entry_arg = &pass;
 	rc = pipeline_run(a.file, &a.po, &d, &pl);
 	check_policy_apply(&a.pol, &d);
 	/* Nothing is written when the configuration has errors. */
 	if (rc == 0 && !check_policy_failed(&a.pol, &d) &&
 	    diag_count_at_least(&d, DIAG_ERROR) == 0) {
-		if ((w = compile_table(&pl, &d)) == NULL ||
+		if ((w = pass_finish(&pass, &pl)) == NULL ||
 		    tblw_write_atomic(w, a.output) == -1)
 			rc = 2;
-	}
+	} else
+		ctx_fini(&pass);
 	if (rc == 2) {
 		report_write(&d, &a.ro, stdout, stderr);
 		if (w != NULL || diag_count_at_least(&d, DIAG_ERROR) == 0)

@@ -72,6 +72,8 @@ struct pipeline_memo {
 	uintptr_t	*keys;		/* cap * MEMO_WORDS */
 	unsigned char	*used;
 	size_t		 cap, n;
+	uintptr_t	 last[MEMO_WORDS];	/* the last key asked about */
+	int		 has_last;
 };
 
 static uint64_t
@@ -98,29 +100,45 @@ memo_find(const struct pipeline_memo *m, const uintptr_t *k)
 			return i;
 }
 
-/* Remember k; 1 if it is new, 0 if it was there. */
+/* Double the table. */
+static void
+memo_grow(struct pipeline_memo *m)
+{
+	uintptr_t *okeys = m->keys;
+	unsigned char *oused = m->used;
+	size_t ocap = m->cap, i, j;
+
+	m->cap = ocap ? ocap * 2 : 64;
+	m->keys = xcalloc(m->cap, MEMO_WORDS * sizeof(*m->keys));
+	m->used = xcalloc(m->cap, 1);
+	for (i = 0; i < ocap; i++) {
+		if (!oused[i])
+			continue;
+		j = memo_find(m, &okeys[i * MEMO_WORDS]);
+		memcpy(&m->keys[j * MEMO_WORDS], &okeys[i * MEMO_WORDS],
+		    MEMO_WORDS * sizeof(*m->keys));
+		m->used[j] = 1;
+	}
+	free(okeys);
+	free(oused);
+}
+
+/*
+ * Remember k; 1 if it is new, 0 if it was there.  The last key asked
+ * about is in the table after the call, so a repeat of it (neighbouring
+ * entries mostly share their TLS lines) is answered without a lookup.
+ */
 static int
 memo_add(struct pipeline_memo *m, const uintptr_t *k)
 {
-	struct pipeline_memo old = *m;
-	size_t i, j;
+	size_t i;
 
-	if ((m->n + 1) * 2 > m->cap) {
-		m->cap = old.cap ? old.cap * 2 : 64;
-		m->keys = xcalloc(m->cap, MEMO_WORDS * sizeof(*m->keys));
-		m->used = xcalloc(m->cap, 1);
-		for (i = 0; i < old.cap; i++) {
-			if (!old.used[i])
-				continue;
-			j = memo_find(m, &old.keys[i * MEMO_WORDS]);
-			memcpy(&m->keys[j * MEMO_WORDS],
-			    &old.keys[i * MEMO_WORDS],
-			    MEMO_WORDS * sizeof(*m->keys));
-			m->used[j] = 1;
-		}
-		free(old.keys);
-		free(old.used);
-	}
+	if (m->has_last && memcmp(m->last, k, sizeof(m->last)) == 0)
+		return 0;
+	memcpy(m->last, k, sizeof(m->last));
+	m->has_last = 1;
+	if ((m->n + 1) * 2 > m->cap)
+		memo_grow(m);
 	i = memo_find(m, k);
 	if (m->used[i])
 		return 0;
@@ -350,54 +368,70 @@ tls_is_new(struct pipeline *pl, const struct tblw_policy *p,
 			 F(TLS_PROTOCOLS) | F(TLSV13_CIPHERSUITES) | \
 			 F(TLS_ENGINE))
 
-/* Checks of one effective policy. */
+/* The checks of a policy where tls is not "no". */
+static void
+check_tls_on(struct pipeline *pl, const struct pipeline_opts *o,
+    struct diag *d, const struct tblw_policy *p,
+    const struct resolve_src *src)
+{
+	struct loc lca, lpol;
+	struct diag_item *it;
+
+	if (tls_is_new(pl, p, src))
+		check_tls(pl, o, d, p, src);
+	/* Policy-level findings, once per source location. */
+	if (pl->want_unverified &&
+	    p->f[ECTLS_F_TLS].num == ECTLS_TLS_REQUIRED &&
+	    p->f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
+	    src->node[ECTLS_F_TLS] != NULL &&
+	    !node_seen(pl, SEEN_UNVERIFIED, src->node[ECTLS_F_TLS])) {
+		lpol = src->node[ECTLS_F_TLS]->loc;
+		it = diag_add(d, DIAG_WARNING, "tls-unverified", &lpol,
+		    "tls = required without tls_verify: mail is "
+		    "encrypted but the server is not authenticated, "
+		    "so an active attacker can intercept it");
+		if (src->node[ECTLS_F_TLS_VERIFY] != NULL)
+			diag_note(d, it, &src->node[ECTLS_F_TLS_VERIFY]->loc,
+			    "tls_verify = no set here");
+	}
+	if (pl->want_ca_ignored &&
+	    p->f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
+	    src->node[ECTLS_F_TLS_CA] != NULL &&
+	    !node_seen(pl, SEEN_CA_IGNORED, src->node[ECTLS_F_TLS_CA])) {
+		lca = value_loc(src->node[ECTLS_F_TLS_CA]);
+		it = diag_add(d, DIAG_WARNING, "tls-ca-ignored", &lca,
+		    "tls_ca has no effect: tls_verify is \"no\"");
+		if (src->node[ECTLS_F_TLS_VERIFY] != NULL)
+			diag_note(d, it, &src->node[ECTLS_F_TLS_VERIFY]->loc,
+			    "tls_verify = no set here");
+	}
+}
+
+/*
+ * Checks of one effective policy, then (o->entry) the hand-over of the
+ * whole policy.
+ */
 static void
 check_policy(struct pipeline *pl, const struct pipeline_opts *o,
     struct diag *d, const struct pair *pr)
 {
 	struct tblw_policy p;
 	struct resolve_src src;
-	struct loc lca, lpol;
-	struct diag_item *it;
 	size_t n0 = d->nitems;
 
-	/* Only CHECK_FIELDS of p and src are defined below. */
-	resolve_entry_fields(pl->res, pr->b, pr->kind, pr->i, CHECK_FIELDS, &p,
-	    &src);
-	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_NO) {
+	/* Without o->entry only CHECK_FIELDS of p and src are defined. */
+	if (o->entry != NULL)
+		resolve_entry(pl->res, pr->b, pr->kind, pr->i, &p, &src);
+	else
+		resolve_entry_fields(pl->res, pr->b, pr->kind, pr->i,
+		    CHECK_FIELDS, &p, &src);
+	if (p.f[ECTLS_F_TLS].num == ECTLS_TLS_NO)
 		check_unused(pl, d, &src);
-		note_pair(d, n0, pr);
-		return;
-	}
-	if (tls_is_new(pl, &p, &src))
-		check_tls(pl, o, d, &p, &src);
-	/* Policy-level findings, once per source location. */
-	if (pl->want_unverified &&
-	    p.f[ECTLS_F_TLS].num == ECTLS_TLS_REQUIRED &&
-	    p.f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
-	    src.node[ECTLS_F_TLS] != NULL &&
-	    !node_seen(pl, SEEN_UNVERIFIED, src.node[ECTLS_F_TLS])) {
-		lpol = src.node[ECTLS_F_TLS]->loc;
-		it = diag_add(d, DIAG_WARNING, "tls-unverified", &lpol,
-		    "tls = required without tls_verify: mail is "
-		    "encrypted but the server is not authenticated, "
-		    "so an active attacker can intercept it");
-		if (src.node[ECTLS_F_TLS_VERIFY] != NULL)
-			diag_note(d, it, &src.node[ECTLS_F_TLS_VERIFY]->loc,
-			    "tls_verify = no set here");
-	}
-	if (pl->want_ca_ignored &&
-	    p.f[ECTLS_F_TLS_VERIFY].num == ECTLS_VERIFY_NO &&
-	    src.node[ECTLS_F_TLS_CA] != NULL &&
-	    !node_seen(pl, SEEN_CA_IGNORED, src.node[ECTLS_F_TLS_CA])) {
-		lca = value_loc(src.node[ECTLS_F_TLS_CA]);
-		it = diag_add(d, DIAG_WARNING, "tls-ca-ignored", &lca,
-		    "tls_ca has no effect: tls_verify is \"no\"");
-		if (src.node[ECTLS_F_TLS_VERIFY] != NULL)
-			diag_note(d, it, &src.node[ECTLS_F_TLS_VERIFY]->loc,
-			    "tls_verify = no set here");
-	}
+	else
+		check_tls_on(pl, o, d, &p, &src);
 	note_pair(d, n0, pr);
+	if (o->entry != NULL)
+		o->entry(pl, pr->b, pr->kind, pr->i, &p, o->entry_arg);
 }
 
 /* Global options checked once: DH parameters and the curve list. */

@@ -17,6 +17,8 @@
 #include "schema.h"
 #include "strmap.h"
 
+struct pipeline;
+
 struct pipeline_opts {
 	struct cfg_opts	 cfg;
 	int		 syntax_only;
@@ -37,6 +39,19 @@ struct pipeline_opts {
 	 */
 	void		(*progress)(size_t done, size_t total, void *arg);
 	void		*progress_arg;
+	/*
+	 * Each checked entry (may be NULL): called after the checks of every
+	 * entry of binding b (RESOLVE_OWN, _DOMAIN or _REGEX number i, as
+	 * resolve_entry() takes them) with its whole effective policy: every
+	 * field and its provenance, protocols left at the default.  *p is the
+	 * pipeline's scratch: the callee may change it.  With entry set each
+	 * entry is resolved in full once (`ectls compile` builds its table
+	 * in the same pass); without it only the fields the checks read.
+	 */
+	void		(*entry)(struct pipeline *, size_t b,
+			    enum resolve_kind, size_t i, struct tblw_policy *p,
+			    void *arg);
+	void		*entry_arg;
 };
 
 struct pipeline_memo;

@@ -31,6 +31,7 @@
 
 #define ID_NONE		UINT32_MAX
 
+
 /* ---- growable byte buffer ---------------------------------------------- */
 
 struct wbuf {
@@ -248,6 +249,7 @@ struct tblw {
 		const char	*s;
 		uint32_t	 id, len;
 	}		 smemo[64];
+	int		 stable;	/* tblw_strings_stable() */
 	const char	*last_bind;
 	uint32_t	 last_bid, last_blen;
 	int		 last_prov_ok;
@@ -302,12 +304,27 @@ grow(void *pp, size_t *cap, size_t n, size_t sz)
 /*
  * The id of string s.  The memo is keyed by address, and a hit still
  * compares the interned bytes and the NUL after them with s, so it is only
- * a faster way to the same answer.
+ * a faster way to the same answer; unless the caller has promised that its
+ * strings do not change (tblw_strings_stable()).  That hit is the common
+ * case of every policy's strings, hence inline; the rest is apart.
  */
-static int
+static int	str_id_memo(struct tblw *, const char *, unsigned, uint32_t *);
+
+static inline int
 str_id(struct tblw *w, const char *s, uint32_t *id)
 {
 	unsigned k = (unsigned)((uintptr_t)s >> 3 ^ (uintptr_t)s >> 9) & 63;
+
+	if (w->smemo[k].s == s && w->stable) {
+		*id = w->smemo[k].id;
+		return 0;
+	}
+	return str_id_memo(w, s, k, id);
+}
+
+static int
+str_id_memo(struct tblw *w, const char *s, unsigned k, uint32_t *id)
+{
 	const uint8_t *q;
 	size_t n;
 
@@ -433,6 +450,18 @@ tblw_new(const char *schema, struct diag *d)
 }
 
 void
+tblw_set_diag(struct tblw *w, struct diag *d)
+{
+	w->d = d;
+}
+
+void
+tblw_strings_stable(struct tblw *w)
+{
+	w->stable = 1;
+}
+
+void
 tblw_free(struct tblw *w)
 {
 	if (w == NULL)
@@ -451,20 +480,189 @@ tblw_free(struct tblw *w)
 }
 
 /*
+ * File the first reason, in field order, why p cannot be stored: a level
+ * out of range, a BOOL or ENUM value out of range, a NULL list item.
+ * Returns -1, or 0 if p has none of these.
+ */
+static int
+policy_invalid(struct tblw *w, const struct tblw_policy *p)
+{
+	const struct tblw_field *fl;
+	size_t i;
+	int f;
+
+	for (f = 0; f < ECTLS_NFIELDS; f++) {
+		fl = &p->f[f];
+		if (fl->level < 0 || fl->level >= ECTLS_LVL__COUNT)
+			return werr(w, "policy table: field %s: invalid "
+			    "level %d", ectls_field_name(f), fl->level);
+		switch (w->ftype[f]) {
+		case ECTLS_T_BOOL:
+		case ECTLS_T_ENUM:
+			if (fl->num >= w->fcount[f])
+				return werr(w, "policy table: field %s: "
+				    "invalid value %u", ectls_field_name(f),
+				    fl->num);
+			break;
+		case ECTLS_T_LIST:
+			for (i = 0; i < fl->nlist; i++)
+				if (fl->list[i] == NULL)
+					return werr(w, "policy table: field "
+					    "%s: NULL list item",
+					    ectls_field_name(f));
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The id of a list of strings (its items' string ids, interned). */
+static int
+list_id(struct tblw *w, const char *const *list, size_t n, uint32_t *id)
+{
+	uint32_t *items;
+	size_t i;
+
+	if (n > UINT32_MAX / 8 || (items = calloc(n, sizeof(*items))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (str_id(w, list[i], &items[i]) != 0) {
+			free(items);
+			return -1;
+		}
+	if (intern(&w->lists, items, n * 4, id) != 0) {
+		free(items);
+		return -1;
+	}
+	free(items);
+	return 0;
+}
+
+/*
+ * The value word of field f in rec, one function per type (policy_id()
+ * calls them through ECTLS_FIELDS, so each call is made for a known field
+ * and type).  They return 0, ENC_BAD for a value that cannot be stored
+ * (policy_invalid() says why) or ENC_NOMEM.
+ */
+#define ENC_BAD		1
+#define ENC_NOMEM	2
+
+static inline int
+enc_UINT(struct tblw *w, const struct tblw_policy *p, int f, uint32_t *rec)
+{
+	(void)w;
+	rec[f] = p->f[f].num;
+	return 0;
+}
+
+static inline int
+enc_ENUM(struct tblw *w, const struct tblw_policy *p, int f, uint32_t *rec)
+{
+	rec[f] = p->f[f].num;
+	return p->f[f].num >= w->fcount[f] ? ENC_BAD : 0;
+}
+
+static inline int
+enc_BOOL(struct tblw *w, const struct tblw_policy *p, int f, uint32_t *rec)
+{
+	return enc_ENUM(w, p, f, rec);
+}
+
+static inline int
+enc_STR(struct tblw *w, const struct tblw_policy *p, int f, uint32_t *rec)
+{
+	uint32_t sid;
+
+	if (p->f[f].str == NULL)
+		return 0;
+	if (str_id(w, p->f[f].str, &sid) != 0)
+		return ENC_NOMEM;
+	rec[f] = sid + 1;
+	return 0;
+}
+
+static inline int
+enc_LIST(struct tblw *w, const struct tblw_policy *p, int f, uint32_t *rec)
+{
+	const struct tblw_field *fl = &p->f[f];
+	uint32_t sid;
+	size_t i;
+
+	if (fl->nlist == 0)
+		return 0;
+	for (i = 0; i < fl->nlist; i++)
+		if (fl->list[i] == NULL)
+			return ENC_BAD;
+	if (list_id(w, fl->list, fl->nlist, &sid) != 0)
+		return ENC_NOMEM;
+	rec[f] = sid + 1;
+	return 0;
+}
+
+/* What policy_id() gathers on the fields set somewhere. */
+struct provacc {
+	const char	*file;		/* the last file seen, and its id */
+	uint32_t	 fsid;
+	unsigned	 top;		/* the most specific level */
+	uint32_t	 lbase;		/* its smallest line */
+	int		 set[ECTLS_NFIELDS], nset;
+};
+
+/*
+ * The provenance words of field f in prov (called like the enc_ ones):
+ * nothing for a field at the default.
+ */
+static inline int
+prov_add(struct tblw *w, const struct tblw_policy *p, int f, uint32_t *prov,
+    struct provacc *pa)
+{
+	const struct tblw_field *fl = &p->f[f];
+	unsigned lv = (unsigned)fl->level;
+
+	if (lv == ECTLS_LVL_DEFAULT)
+		return 0;
+	if (lv >= ECTLS_LVL__COUNT)
+		return ENC_BAD;
+	/* The fields of a policy mostly come from one file. */
+	if (fl->file != NULL) {
+		if (fl->file != pa->file) {
+			if (str_id(w, fl->file, &pa->fsid) != 0)
+				return ENC_NOMEM;
+			pa->file = fl->file;
+		}
+		prov[3 * f] = pa->fsid + 1;
+	}
+	prov[3 * f + 1] = fl->line;
+	prov[3 * f + 2] = lv;
+	pa->set[pa->nset++] = f;
+	if (lv < pa->top || (lv == pa->top && fl->line < pa->lbase)) {
+		pa->top = lv;
+		pa->lbase = fl->line;
+	}
+	return 0;
+}
+
+/*
  * Serialise and intern a policy with writer-local ids.  The provenance of
  * the fields at the policy's most specific level is stored relative to
  * *base, the smallest line among them (tbl_format.h, PROV), so policies
  * whose stanzas differ only in where they sit share one record.
+ *
+ * Every entry of a table passes through here, so the fields are taken
+ * one by one through ECTLS_FIELDS (each call for a known field and type:
+ * no loop, no type dispatch), the checks only raise a flag, and a policy
+ * that fails them is walked again for the message of its first bad field
+ * (policy_invalid()).
  */
 static int
 policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
     uint32_t *base)
 {
-	uint32_t rec[WPOL_WORDS], prov[WPROV_WORDS], sid, *items = NULL;
-	uint32_t lbase = UINT32_MAX, fsid = 0;
-	const struct tblw_field *fl;
-	const char *file = NULL;
-	int f, ty, top = ECTLS_LVL__COUNT, set[ECTLS_NFIELDS], nset = 0, k;
+	uint32_t rec[WPOL_WORDS], prov[WPROV_WORDS], sid;
+	struct provacc pa = { .top = ECTLS_LVL__COUNT, .lbase = UINT32_MAX };
+	int k, r = 0;
 	size_t i;
 
 	memset(rec, 0, sizeof(rec));
@@ -472,87 +670,25 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
 	if ((p->protocols & ~ECTLS_PROTO_ALL) != 0)
 		return werr(w, "policy table: invalid protocol set 0x%x",
 		    p->protocols);
-	for (f = 0; f < ECTLS_NFIELDS; f++) {
-		fl = &p->f[f];
-		if (fl->level < 0 || fl->level >= ECTLS_LVL__COUNT)
-			return werr(w, "policy table: field %s: invalid "
-			    "level %d", ectls_field_name(f), fl->level);
-		ty = w->ftype[f];
-		switch (ty) {
-		case ECTLS_T_BOOL:
-		case ECTLS_T_ENUM:
-			if (fl->num >= w->fcount[f])
-				return werr(w, "policy table: field %s: "
-				    "invalid value %u", ectls_field_name(f),
-				    fl->num);
-			rec[f] = fl->num;
-			break;
-		case ECTLS_T_UINT:
-			rec[f] = fl->num;
-			break;
-		case ECTLS_T_STR:
-			if (fl->str != NULL) {
-				if (str_id(w, fl->str, &sid) != 0)
-					return nomem(w);
-				rec[f] = sid + 1;
-			}
-			break;
-		case ECTLS_T_LIST:
-			if (fl->nlist == 0)
-				break;
-			if (fl->nlist > UINT32_MAX / 8 ||
-			    (items = calloc(fl->nlist, sizeof(*items))) == NULL)
-				return nomem(w);
-			for (i = 0; i < fl->nlist; i++) {
-				if (fl->list[i] == NULL) {
-					free(items);
-					return werr(w, "policy table: field "
-					    "%s: NULL list item",
-					    ectls_field_name(f));
-				}
-				if (str_id(w, fl->list[i], &items[i]) != 0) {
-					free(items);
-					return nomem(w);
-				}
-			}
-			if (intern(&w->lists, items, fl->nlist * 4, &sid)) {
-				free(items);
-				return nomem(w);
-			}
-			free(items);
-			rec[f] = sid + 1;
-			break;
-		default:
-			break;
-		}
-		if (fl->level == ECTLS_LVL_DEFAULT)
-			continue;
-		/* The fields of a policy mostly come from one file. */
-		if (fl->file != NULL) {
-			if (fl->file != file) {
-				if (str_id(w, fl->file, &fsid) != 0)
-					return nomem(w);
-				file = fl->file;
-			}
-			prov[3 * f] = fsid + 1;
-		}
-		prov[3 * f + 1] = fl->line;
-		prov[3 * f + 2] = (uint32_t)fl->level;
-		set[nset++] = f;
-		if (fl->level < top) {
-			top = fl->level;
-			lbase = fl->line;
-		} else if (fl->level == top && fl->line < lbase)
-			lbase = fl->line;
-	}
+#define X(up, low, ty)	r |= enc_##ty(w, p, ECTLS_F_##up, rec);
+	ECTLS_FIELDS(X)
+#undef X
+#define X(up, low, ty)	r |= prov_add(w, p, ECTLS_F_##up, prov, &pa);
+	ECTLS_FIELDS(X)
+#undef X
+	if (r & ENC_BAD)
+		return policy_invalid(w, p) != 0 ? -1 :
+		    werr(w, "policy table: invalid policy");
+	if (r & ENC_NOMEM)
+		return nomem(w);
 	/* Lines of the most specific level are kept relative to its first. */
-	if (top == ECTLS_LVL__COUNT)
-		lbase = 0;
-	*base = lbase;
-	for (k = 0; k < nset; k++)
-		if (p->f[set[k]].level == top) {
-			prov[3 * set[k] + 1] -= lbase;
-			prov[3 * set[k] + 2] |= TBL_V_REL;
+	if (pa.top == ECTLS_LVL__COUNT)
+		pa.lbase = 0;
+	*base = pa.lbase;
+	for (k = 0; k < pa.nset; k++)
+		if (prov[3 * pa.set[k] + 2] == pa.top) {
+			prov[3 * pa.set[k] + 1] -= pa.lbase;
+			prov[3 * pa.set[k] + 2] |= TBL_V_REL;
 		}
 	/* Neighbouring keys mostly share their provenance. */
 	if (w->last_prov_ok && memcmp(in_get(&w->provs, w->last_prov_id,
@@ -569,6 +705,19 @@ policy_id(struct tblw *w, const struct tblw_policy *p, uint32_t *id,
 	if (intern(&w->pols, rec, sizeof(rec), id) != 0)
 		return nomem(w);
 	return 0;
+}
+
+/* The first 8 bytes of a key (zero-padded), big-endian: sorts as memcmp. */
+static uint64_t
+key_prefix(const char *d, size_t n)
+{
+	uint8_t b[8] = { 0 };
+
+	memcpy(b, d, n < 8 ? n : 8);
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 |
+	    (uint64_t)b[2] << 40 | (uint64_t)b[3] << 32 |
+	    (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	    (uint64_t)b[6] << 8 | b[7];
 }
 
 int
@@ -613,8 +762,8 @@ tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
 	}
 	if (policy_id(w, p, &pid, &base) != 0)
 		return -1;
-	if (binding == w->last_bind && blen == w->last_blen &&
-	    memcmp(in_get(&w->binds, w->last_bid, &i), binding, blen) == 0)
+	if (binding == w->last_bind && blen == w->last_blen && (w->stable ||
+	    memcmp(in_get(&w->binds, w->last_bid, &i), binding, blen) == 0))
 		bid = w->last_bid;
 	else {
 		if (intern(&w->binds, binding, blen, &bid) != 0)
@@ -647,9 +796,7 @@ tblw_add_policy(struct tblw *w, const char *binding, const char *domain,
 	e->bind = bid;
 	e->pol = pid;
 	e->base = base;
-	for (i = 0; i < 8; i++)
-		e->prefix = e->prefix << 8 |
-		    (i < (size_t)dlen ? (uint8_t)dom[i] : 0);
+	e->prefix = key_prefix(dom, (size_t)dlen);
 	if (wb_add(&w->doms, dom, (size_t)dlen) != 0)
 		return nomem(w);
 	w->nents++;
@@ -756,7 +903,7 @@ msort(const struct sortctx *c, struct went *a, struct went *tmp, size_t n)
 
 /* One exact key as the perfect hash and the records see it. */
 struct wkey {
-	uint64_t	 off;		/* the domain in the key buffer */
+	uint64_t	 off;		/* the domain in w->doms */
 	uint32_t	 pol;		/* final policy index */
 	uint32_t	 base;		/* line base */
 	uint16_t	 bind;		/* binding index (rank) */
@@ -1138,45 +1285,39 @@ align(uint64_t v, uint64_t a)
 }
 
 /*
- * Build the G lines and the key records from the perfect hash.  Each
- * record's policy reference holds the final policy index for now;
- * assemble() turns it into the distance.
+ * Fill the G lines, the key records and KEYX (their places in the zeroed
+ * file) from the perfect hash.  Each record's policy reference holds the
+ * final policy index for now; assemble() turns it into the distance.
+ *
+ * The records are written key by key, so that the keys and their bytes
+ * are read in sequence (the slots are where the misses go); only KEYX,
+ * whose order is that of the slots, is filled in a pass over them.  Until
+ * that pass the KEYX offset of a long key's record holds the key's number.
  */
-static int
-build_index(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
-    uint32_t n, const struct phash *ph, struct wbuf *g, struct wbuf *recs,
-    struct wbuf *keyx)
+static void
+fill_index(const uint8_t *kbuf, const struct wkey *keys, uint32_t n,
+    const struct phash *ph, uint8_t *g, uint8_t *recs, uint8_t *keyx)
 {
-	uint64_t nv = 3 * (uint64_t)ph->r, nlines, v;
-	uint32_t *key_at = NULL, e, xoff;
-	uint8_t *line, *rec;
+	uint64_t nv = 3 * (uint64_t)ph->r, v, pos;
+	uint64_t nlines = (nv + TBL_G_PER_LINE - 1) / TBL_G_PER_LINE;
+	uint32_t e, nlong = 0, xoff = 0;
 	const struct wkey *k;
-	int rc = -1;
+	uint8_t *line, *rec;
+	unsigned gv;
 
-	nlines = (nv + TBL_G_PER_LINE - 1) / TBL_G_PER_LINE;
-	if ((key_at = calloc(nv, sizeof(*key_at))) == NULL ||
-	    wb_grow(g, nlines * TBL_G_LINE) != 0 ||
-	    wb_grow(recs, (size_t)nv * TBL_REC_SIZE + 1) != 0)
-		goto oom;
-	for (e = 0; e < n; e++)
-		key_at[ph->vert[e]] = e + 1;
-	memset(g->p, 0, nlines * TBL_G_LINE);
-	g->len = nlines * TBL_G_LINE;
-	memset(recs->p, 0, (size_t)nv * TBL_REC_SIZE);
-	recs->len = (size_t)nv * TBL_REC_SIZE;
 	for (v = 0; v < nlines * TBL_G_PER_LINE; v++) {
-		unsigned gv = v < nv ? ph->g[v] : 3;
-		uint64_t pos = v % TBL_G_PER_LINE;
-
-		line = g->p + v / TBL_G_PER_LINE * TBL_G_LINE;
+		gv = v < nv ? ph->g[v] : 3;
+		pos = v % TBL_G_PER_LINE;
+		line = g + v / TBL_G_PER_LINE * TBL_G_LINE;
 		line[pos >> 2] |= (uint8_t)(gv << ((pos & 3) * 2));
-		if (v >= nv || key_at[v] == 0)
-			continue;
-		/* The key of vertex v goes to slot v. */
-		e = key_at[v] - 1;
+	}
+	/* The key of vertex v goes to slot v. */
+	for (e = 0; e < n; e++) {
+		v = ph->vert[e];
 		k = &keys[e];
-		line[TBL_G_FP + pos] = ph->fp[e];
-		rec = recs->p + (size_t)v * TBL_REC_SIZE;
+		g[v / TBL_G_PER_LINE * TBL_G_LINE + TBL_G_FP +
+		    v % TBL_G_PER_LINE] = ph->fp[e];
+		rec = recs + v * TBL_REC_SIZE;
 		tbl_put32(rec, k->pol);
 		tbl_put32(rec + 4, k->base);
 		rec[TBL_REC_BIND] = (uint8_t)k->bind;
@@ -1186,57 +1327,54 @@ build_index(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
 			memcpy(rec + TBL_REC_KEY, kbuf + k->off, k->dlen);
 		else {
 			rec[TBL_REC_FLAGS] = TBL_KF_LONG;
-			if (keyx->len + k->dlen + 1 > UINT32_MAX) {
-				werr(w, "policy table: long keys exceed 4 GiB");
-				goto out;
-			}
-			xoff = (uint32_t)keyx->len;
 			memcpy(rec + TBL_REC_KEY, kbuf + k->off, TBL_PREFIX);
-			tbl_put32(rec + TBL_REC_KEY + TBL_PREFIX, xoff);
-			if (wb_add(keyx, kbuf + k->off, k->dlen) != 0 ||
-			    wb_add(keyx, "", 1) != 0)
-				goto oom;
+			tbl_put32(rec + TBL_REC_KEY + TBL_PREFIX, e);
+			nlong++;
 		}
 	}
-	rc = 0;
-	goto out;
-oom:
-	nomem(w);
-out:
-	free(key_at);
-	return rc;
+	for (v = 0; v < nv && nlong > 0; v++) {
+		rec = recs + v * TBL_REC_SIZE;
+		if (!(rec[TBL_REC_FLAGS] & TBL_KF_LONG))
+			continue;
+		k = &keys[tbl_le32(rec + TBL_REC_KEY + TBL_PREFIX)];
+		tbl_put32(rec + TBL_REC_KEY + TBL_PREFIX, xoff);
+		memcpy(keyx + xoff, kbuf + k->off, k->dlen);
+		xoff += (uint32_t)k->dlen + 1;	/* and its NUL */
+		nlong--;
+	}
 }
 
 /*
  * The filter (tbl_format.h, FILTER): TBL_FILTER_BITS bits per key in
  * whole 64-byte lines, each key's bits set in its word.  nm holds the
- * binding hashes under ph->seed (the last, successful, peel).
+ * binding hashes under ph->seed (the last, successful, peel).  filt is
+ * its place in the zeroed file, nw words (filter_words()).
  */
-static int
-build_filter(struct tblw *w, const uint8_t *kbuf, const struct wkey *keys,
-    uint32_t n, const struct wnames *nm, struct wbuf *filt, uint32_t *fwords)
+static void
+fill_filter(const uint8_t *kbuf, const struct wkey *keys, uint32_t n,
+    const struct wnames *nm, uint8_t *filt, uint32_t nw)
 {
-	uint64_t nw = ((uint64_t)n * TBL_FILTER_BITS + 511) / 512 * 8, h[2];
-	uint64_t m, cur;
+	uint64_t h[2], m, cur;
 	uint32_t e, at;
 
-	if (nw == 0)
-		nw = 8;
-	if (nw > TBL_FILTER_MAXW)
-		return werr(w, "policy table: too many keys for the filter");
-	if (wb_grow(filt, (size_t)nw * 8) != 0)
-		return nomem(w);
-	memset(filt->p, 0, (size_t)nw * 8);
-	filt->len = (size_t)nw * 8;
 	for (e = 0; e < n; e++) {
 		tbl_hash_key(nm->hash[keys[e].bind], kbuf + keys[e].off,
 		    keys[e].dlen, h);
-		m = tbl_filter(h, (uint32_t)nw, &at);
-		cur = tbl_le64(filt->p + (size_t)at * 8);
-		tbl_put64(filt->p + (size_t)at * 8, cur | m);
+		m = tbl_filter(h, nw, &at);
+		cur = tbl_le64(filt + (size_t)at * 8);
+		tbl_put64(filt + (size_t)at * 8, cur | m);
 	}
-	*fwords = (uint32_t)nw;
-	return 0;
+}
+
+/* The filter's size in 64-bit words for n keys, or 0 if too large. */
+static uint32_t
+filter_words(uint32_t n)
+{
+	uint64_t nw = ((uint64_t)n * TBL_FILTER_BITS + 511) / 512 * 8;
+
+	if (nw == 0)
+		nw = 8;
+	return nw > TBL_FILTER_MAXW ? 0 : (uint32_t)nw;
 }
 
 /*
@@ -1254,10 +1392,15 @@ put_ref(uint8_t *f, uint64_t at, uint64_t poloff)
 	return 0;
 }
 
+/*
+ * Lay the file out and fill it: header, the sections built so far, then
+ * the G lines, filter, key records and KEYX straight into their places
+ * (the file is allocated zeroed once, and nothing of its size is built
+ * apart and copied).
+ */
 static int
 assemble(struct tblw *w, struct build *b, const struct phash *ph,
-    const struct wbuf *g, const struct wbuf *filt, uint32_t fwords,
-    const struct wbuf *recs, const struct wbuf *keyx,
+    const uint8_t *kbuf, const struct wkey *keys, const struct wnames *nm,
     uint32_t nkeys, uint32_t nbind, uint32_t bhcap, uint32_t defbind,
     uint8_t **out, size_t *outlen)
 {
@@ -1266,16 +1409,25 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 		[TBL_S_PROV] = &b->prov, [TBL_S_POLICIES] = &b->pols,
 		[TBL_S_BINDINGS] = &b->binds, [TBL_S_REGEX] = &b->regex,
 		[TBL_S_FILES] = &b->files, [TBL_S_LOGFMT] = &b->logfmt,
-		[TBL_S_BLOCKCRC] = NULL,
-		[TBL_S_G] = g, [TBL_S_FILTER] = filt, [TBL_S_RECORDS] = recs,
-		[TBL_S_KEYX] = keyx,
 	};
 	uint64_t off[TBL_NSEC], sz[TBL_NSEC], pos = TBL_HEADER_SIZE, nb, i;
 	uint64_t blk = (uint64_t)1 << TBL_BLOCK_SHIFT, end, s, at;
-	uint32_t schema_off, nregex;
+	uint64_t nv = 3 * (uint64_t)ph->r, keyx = 0;
+	uint32_t schema_off, nregex, fwords;
 	uint8_t *f;
 	int k;
 
+	/* Sizes first, in the order the old build checked them. */
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].dlen >= TBL_AREA &&
+		    (keyx += (uint64_t)keys[i].dlen + 1) > UINT32_MAX)
+			return werr(w, "policy table: long keys exceed 4 GiB");
+	if ((fwords = filter_words(nkeys)) == 0)
+		return werr(w, "policy table: too many keys for the filter");
+	sz[TBL_S_G] = (nv + TBL_G_PER_LINE - 1) / TBL_G_PER_LINE * TBL_G_LINE;
+	sz[TBL_S_FILTER] = (uint64_t)fwords * 8;
+	sz[TBL_S_RECORDS] = nv * TBL_REC_SIZE;
+	sz[TBL_S_KEYX] = keyx;
 	if (fin_string(w, b, w->schema, &schema_off) != 0)
 		return nomem(w);
 	for (k = 0; k < TBL_S_BLOCKCRC; k++) {
@@ -1284,8 +1436,6 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 		sz[k] = meta[k]->len;
 		pos += sz[k];
 	}
-	for (k = TBL_S_G; k < TBL_NSEC; k++)
-		sz[k] = meta[k]->len;
 	/* BLOCKCRC's size depends on where G starts: settle it first. */
 	pos = align(pos, 8);
 	off[TBL_S_BLOCKCRC] = pos;
@@ -1334,9 +1484,12 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 		tbl_put64(f + TBL_H_DIR + 16 * k, off[k]);
 		tbl_put64(f + TBL_H_DIR + 16 * k + 8, sz[k]);
 		/* STRINGS may have grown by the schema string: copy now. */
-		if (meta[k] != NULL && meta[k]->len > 0)
+		if (k < TBL_S_BLOCKCRC && meta[k]->len > 0)
 			memcpy(f + off[k], meta[k]->p, meta[k]->len);
 	}
+	fill_index(kbuf, keys, nkeys, ph, f + off[TBL_S_G],
+	    f + off[TBL_S_RECORDS], f + off[TBL_S_KEYX]);
+	fill_filter(kbuf, keys, nkeys, nm, f + off[TBL_S_FILTER], fwords);
 	/* Distances: policy records to their sections, references back. */
 	for (i = 0; i < b->npol; i++) {
 		at = off[TBL_S_POLICIES] + i * TBL_POLICY_SIZE;
@@ -1357,7 +1510,7 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 		if (put_ref(f, off[TBL_S_REGEX] + i * TBL_REGEX_SIZE +
 		    TBL_X_REF, off[TBL_S_POLICIES]) != 0)
 			goto big;
-	for (i = 0; i < 3 * (uint64_t)ph->r; i++)
+	for (i = 0; i < nv; i++)
 		if (f[off[TBL_S_RECORDS] + i * TBL_REC_SIZE + TBL_REC_DLEN] != 0 &&
 		    put_ref(f, off[TBL_S_RECORDS] + i * TBL_REC_SIZE,
 		    off[TBL_S_POLICIES]) != 0)
@@ -1383,14 +1536,13 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	struct build b;
 	struct sortctx sc;
 	struct phash ph;
-	struct wbuf kbuf, g, filt, recs, keyx;
 	struct went *tmp = NULL, *e;
 	struct wkey *keys = NULL;
 	uint32_t *ids = NULL, *rank = NULL, *rxcnt = NULL, *rxstart = NULL;
 	uint32_t *rxord = NULL, *hasdef = NULL, *slots = NULL, *bstr = NULL;
 	struct wnames nm;
 	uint32_t nb = w->binds.n, i, j, pidx, sid, defbind = 0, nkeys = 0;
-	uint32_t bhcap, s, fwords = 0;
+	uint32_t bhcap, s;
 	uint8_t ent[TBL_BIND_SIZE];
 	const uint8_t *bname;
 	uint64_t hh;
@@ -1399,11 +1551,6 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 
 	memset(&b, 0, sizeof(b));
 	memset(&ph, 0, sizeof(ph));
-	memset(&kbuf, 0, sizeof(kbuf));
-	memset(&g, 0, sizeof(g));
-	memset(&filt, 0, sizeof(filt));
-	memset(&recs, 0, sizeof(recs));
-	memset(&keyx, 0, sizeof(keyx));
 	memset(&nm, 0, sizeof(nm));
 	*out = NULL;
 	*outlen = 0;
@@ -1528,13 +1675,11 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 				goto oom;
 			continue;
 		}
-		keys[nkeys].off = kbuf.len;
+		keys[nkeys].off = e->dom;
 		keys[nkeys].dlen = e->dlen;
 		keys[nkeys].bind = (uint16_t)e->bind;
 		keys[nkeys].base = e->base;
 		fin_policy(&b, e->pol, &keys[nkeys].pol);
-		if (wb_add(&kbuf, w->doms.p + e->dom, e->dlen) != 0)
-			goto oom;
 		nkeys++;
 	}
 	if (emit_policies(w, &b) != 0)
@@ -1592,7 +1737,7 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 		if (wb_add(&b.logfmt, r, sizeof(r)) != 0)
 			goto oom;
 	}
-	if (build_phash(w, kbuf.p, keys, nkeys, &ph, &nm) != 0)
+	if (build_phash(w, w->doms.p, keys, nkeys, &ph, &nm) != 0)
 		goto restore;
 	/* The binding hash, under the seed found, filled in rank order. */
 	for (i = 0; i < nb; i++) {
@@ -1605,10 +1750,8 @@ tblw_write_mem(struct tblw *w, uint8_t **out, size_t *outlen)
 	for (s = 0; s < bhcap; s++)
 		if (wb_u32(&b.binds, slots[s]) != 0)
 			goto oom;
-	if (build_index(w, kbuf.p, keys, nkeys, &ph, &g, &recs, &keyx) != 0 ||
-	    build_filter(w, kbuf.p, keys, nkeys, &nm, &filt, &fwords) != 0 ||
-	    assemble(w, &b, &ph, &g, &filt, fwords, &recs, &keyx, nkeys, nb,
-	    bhcap, defbind, out, outlen) != 0)
+	if (assemble(w, &b, &ph, w->doms.p, keys, &nm, nkeys, nb, bhcap, defbind,
+	    out, outlen) != 0)
 		goto restore;
 	rc = 0;
 	goto restore;
@@ -1621,11 +1764,6 @@ restore:
 out:
 	ph_free(&ph);
 	build_free(&b);
-	free(kbuf.p);
-	free(g.p);
-	free(filt.p);
-	free(recs.p);
-	free(keyx.p);
 	free(ids);
 	free(rank);
 	free(hasdef);

@@ -61,6 +61,21 @@ struct tblw_policy {
 struct tblw;
 
 /*
+ * Where the writer files its errors from now on (tblw_new's sink until
+ * then).
+ */
+void	tblw_set_diag(struct tblw *, struct diag *);
+
+/*
+ * The caller's promise that every string it passes to this writer from
+ * now on (names, values, list items, file names) stays alive and
+ * unchanged at its address until tblw_free(), as the strings of a parsed
+ * configuration do.  The writer then knows a string it has met by its
+ * address alone (otherwise it compares the bytes too).
+ */
+void	tblw_strings_stable(struct tblw *);
+
+/*
  * Fill *p with the built-in defaults (every field at ECTLS_LVL_DEFAULT):
  * tls no, tls_ifavailable_fallback true, tls_verify no, engine openssl,
  * use_dane/use_mta_sts false, enable_dane/enable_mta_sts true, port 25,

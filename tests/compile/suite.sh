@@ -182,3 +182,32 @@ else
 	notok "compile warns [table-file] for unreadable unused material"
 	sed 's/^/#   /' "$TMP/tf.err"
 fi
+
+# The table is built while the entries are checked (one pass): the
+# findings must come out as if it were built after the checks: every
+# check finding first, then the [table-file] warnings in the order the
+# entries first name the files (tls-unused enabled to have both kinds).
+"$E" compile --no-includes --enable tls-unused "$D/files-order.conf" \
+    -o "$TMP/fo.ectp" >"$TMP/fo.out" 2>"$TMP/fo.err"
+rc=$?
+[ $rc -eq 0 ] && [ -s "$TMP/fo.ectp" ] &&
+    ok "files-order: compiled (exit 0)" ||
+    notok "files-order: exit $rc or no table"
+expect_same "files-order: findings and their order" \
+    "$D/files-order.err" "$TMP/fo.err"
+
+# A writer error during that pass (a binding name longer than a table
+# takes, which nothing before the writer rejects): the table is built
+# again after the checks, and the error is filed exactly once, alone.
+{
+	echo 'tls_protocols = "+ALL:-SSLv2:-SSLv3"'
+	printf 'binding "%s" {\n  tls = no\n}\n' "$(printf 'b%.0s' $(seq 300))"
+} >"$TMP/longb.conf"
+printf '%s: error: policy table: binding name "%s" must be 1 to 255 bytes [table-write]\n' \
+    "$(basename "$E")" "$(printf 'b%.0s' $(seq 64))" >"$TMP/longb.want"
+expect_status 2 "long binding name: exit 2" \
+    "$E" compile "$TMP/longb.conf" -o "$TMP/longb.ectp"
+expect_same "long binding name: one [table-write] error" \
+    "$TMP/longb.want" "$TMP/err"
+[ ! -e "$TMP/longb.ectp" ] && ok "long binding name: nothing written" ||
+    notok "long binding name: a table was written"
