@@ -10,7 +10,7 @@ FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS += $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-sanitize-recover=all -std=c11 $(PKG_CFLAGS) $(CPPFLAGS) \
-		-DECTLS_FUZZING
+		-DECTLS_FUZZING -MMD -MP
 FUZZ_LIB_SRCS = $(RUNTIME_SRCS) $(PARSER_SRCS) $(SCHEMA_SRCS) $(COMPILER_SRCS)
 FUZZ_LIB_OBJS = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS)) \
 		$(patsubst $(BUILD)/%.c,$(BUILD)/fuzz/obj/gen/%.o,$(PARSER_GEN))
@@ -44,7 +44,7 @@ fuzz: $(FUZZ_TARGETS)
 # (-runs=0), reported per target for the files it is there to test
 # (fuzz/coverage.sh).  Not part of make check.
 FUZZ_COV_FLAGS := -g -O0 -fprofile-instr-generate -fcoverage-mapping \
-		-std=c11 $(PKG_CFLAGS) $(CPPFLAGS) -DECTLS_FUZZING
+		-std=c11 $(PKG_CFLAGS) $(CPPFLAGS) -DECTLS_FUZZING -MMD -MP
 FUZZ_COV_OBJS = $(patsubst %.c,$(BUILD)/fuzzcov/obj/%.o,$(FUZZ_LIB_SRCS)) \
 		$(patsubst $(BUILD)/%.c,$(BUILD)/fuzzcov/obj/gen/%.o,$(PARSER_GEN))
 FUZZ_COV_TARGETS = $(patsubst fuzz/%.c,$(BUILD)/fuzzcov/%,$(FUZZ_SRCS))
