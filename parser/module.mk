@@ -5,7 +5,10 @@ PARSER_SRCS += parser/ast.c
 PARSER_SRCS += parser/cfg.c
 PARSER_GEN  += $(BUILD)/parser/parser.c $(BUILD)/parser/lexer.c
 
-$(BUILD)/parser/parser.c $(BUILD)/parser/parser.h: parser/parser.y | $(DEPS_STAMP)
+# One run of bison makes both files (a grouped target: as two plain targets,
+# make may run it twice and leave parser.h newer than the objects built
+# between the runs, so a later `make` relinks them).
+$(BUILD)/parser/parser.c $(BUILD)/parser/parser.h &: parser/parser.y | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BISON   $<")
 	$(Q)$(BISON) -Wall -Werror -o $(BUILD)/parser/parser.c \
