@@ -109,10 +109,30 @@ cfg_quote(char *buf, size_t size, const char *s, size_t n)
 
 /*
  * The builders below keep token text where it is (the input buffer, which
- * the session keeps, or a decoded string in the arena): cfg_terminate()
- * writes the NULs once the file is parsed.  Until then a name or a string
- * is not NUL-terminated; use its length.
+ * the session keeps, or a decoded string in the arena) and NUL-terminate
+ * it at once where that is safe, else once the file is parsed
+ * (cfg_terminate()).  Until then use the length.
+ *
+ * Safe: between two calls flex stands after the last token it matched,
+ * with a NUL over the byte there (its hold character, put back when it
+ * scans again); every byte before that it has read for good, and the
+ * parser reads the buffer back only as token texts (never white space or
+ * a quote: an elision's span of words is never built).  So a space, tab,
+ * newline or quote after a text is behind the scanner and no token's; a
+ * NUL there may be flex's, and anything else is a token ("a=b").
  */
+static inline void
+text_terminate(struct parser *p, const char *s, uint32_t len)
+{
+	char c = s[len];
+
+	if (c == ' ' || c == '"' || c == '\n' || c == '\t')
+		((char *)(uintptr_t)s)[len] = '\0';
+	else if (c != '\0' || (uintptr_t)s - (uintptr_t)p->buf <= p->len)
+		p->unterminated_text = 1;
+	/* else a decoded string in the arena, terminated when decoded */
+}
+
 struct ast_node *
 cfg_node(struct parser *p, int kind, const struct tok *t, const struct loc *l)
 {
@@ -129,6 +149,7 @@ cfg_node(struct parser *p, int kind, const struct tok *t, const struct loc *l)
 		.name_len = t->len,
 		.kind = (uint8_t)kind,
 	};
+	text_terminate(p, t->s, t->len);
 	if (kind == AST_SCOPE) {
 		((struct ast_scope *)(void *)n)->end = *l;
 		((struct ast_scope *)(void *)n)->legacy_name = NULL;
@@ -152,6 +173,7 @@ cfg_scalar(struct parser *p, int kind, const struct tok *t,
 		.len = t->len,
 		.u.str = t->s,
 	};
+	text_terminate(p, t->s, t->len);
 	return v;
 }
 
@@ -460,7 +482,8 @@ parse_buffer(struct cfg *c, struct loc_file *file, char *buf, size_t len,
 	/* 1: syntax error not recovered; 2: memory exhausted (bison stack). */
 	if (cfg_run(&p) == 2)
 		cfg_oom(&p);
-	cfg_terminate(p.result);
+	if (p.unterminated_text)
+		cfg_terminate(p.result);
 	if ((fn = arena_alloc(&c->arena, sizeof(*fn))) == NULL) {
 		cfg_oom(&p);
 		goto out;

@@ -97,6 +97,9 @@ struct parser {
 	 * recent, [1] the one before it, [2] the one before that.
 	 */
 	struct cfg_hist		 hist[3];
+	/* A builder left text unterminated (see text_terminate() in cfg.c):
+	 * cfg_terminate() then walks the tree after the parse. */
+	int			 unterminated_text;
 	/* The file's statements, set by the grammar's start rule. */
 	struct ast_node		*result;
 	/* opts.discard_tree: where the tree arena stood when the file began. */

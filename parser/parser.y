@@ -87,7 +87,7 @@ cfg_quote_tmp(struct parser *p, const struct tok *t)
 %token LBRACK "[" RBRACK "]" COMMA ","
 %type <nodes> stmts top_stmts
 %type <node> stmt
-%type <val> value scalar name_value
+%type <val> value other_value scalar name_value
 %type <vals> items entries
 
 %%
@@ -118,11 +118,20 @@ stmts	: %empty		{ $$.first = $$.last = NULL; }
 /*
  * Bison runs one reduction per rule, so the common statements are spelled
  * out with their tokens (WORD rather than a unit rule `word: WORD`, the
- * scalars inside `value`): "name = value" costs two reductions, not five.
+ * scalars inside `value`, a word or a string after "=" in `stmt`):
+ * "name = word" costs one reduction, not five.
  * The states where the parser reads a token, and so the "expected ..."
  * lists of the messages, are the same as with the unit rules.
  */
-stmt	: WORD "=" value	{ $$ = NODE(AST_OPTION, $1, @1); if ($$) $$->value = $3; }
+stmt	: WORD "=" WORD		{
+				$$ = NODE(AST_OPTION, $1, @1);
+				if ($$) $$->value = cfg_scalar(p, AST_V_WORD, &$3, &@3);
+				}
+	| WORD "=" STRING	{
+				$$ = NODE(AST_OPTION, $1, @1);
+				if ($$) $$->value = cfg_scalar(p, AST_V_STRING, &$3, &@3);
+				}
+	| WORD "=" other_value	{ $$ = NODE(AST_OPTION, $1, @1); if ($$) $$->value = $3; }
 	| WORD "[" entries "]"	{
 				$$ = NODE(AST_OPTION, $1, @1);
 				if ($$) $$->value = cfg_compound(p, AST_V_DICT, $3.first, &@2);
@@ -178,11 +187,19 @@ scalar	: WORD			{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
 	| STRING		{ $$ = cfg_scalar(p, AST_V_STRING, &$1, &@1); }
 	;
 
-/* A scalar (as `scalar`, spelled out) or a list or a dictionary. */
+/*
+ * A scalar (as `scalar`, spelled out) or a list or a dictionary.  The
+ * values but a word or a string are `other_value`, so that "name = word"
+ * and "name = string" (`stmt`, spelled out) need no reduction of a value.
+ */
 value	: WORD			{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
-	| INCLUDE		{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
-	| READONLY_INCLUDE	{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
 	| STRING		{ $$ = cfg_scalar(p, AST_V_STRING, &$1, &@1); }
+	| other_value
+	;
+
+other_value
+	: INCLUDE		{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
+	| READONLY_INCLUDE	{ $$ = cfg_scalar(p, AST_V_WORD, &$1, &@1); }
 	| "(" items ")"		{ $$ = cfg_compound(p, AST_V_LIST, $2.first, &@$); }
 	| "[" entries "]"	{ $$ = cfg_compound(p, AST_V_DICT, $2.first, &@$); }
 	;
@@ -516,7 +533,6 @@ line_elision(struct parser *p, int tok, struct tok *text, struct loc *loc)
 	unsigned n = 1, i, d;
 	int ell, k;
 
-	ell = has_ellipsis(text);
 	end = *loc;
 	/* Read the rest of the line; stop at anything but a bare word. */
 	for (;;) {
@@ -527,14 +543,16 @@ line_elision(struct parser *p, int tok, struct tok *text, struct loc *loc)
 			break;
 		n++;
 		end = l;
-		if (has_ellipsis(&t))
-			ell = 1;
 	}
 	/* The last queued token is the first one after the line. */
 	if (k == WORD && l.line == loc->line)
 		return tok;	/* line too long to judge: not an elision */
 	if (k != 0 && l.line == loc->line)
 		return tok;	/* "=", "{", ... on the same line */
+	/* The line's words: `text`, then the first n - 1 queued. */
+	ell = has_ellipsis(text);
+	for (i = 0; !ell && i + 1 < n; i++)
+		ell = has_ellipsis(&p->q[(p->qhead + i) % CFG_LINE_QUEUE].text);
 	if (!ell) {
 		const struct tok *last = n == 1 ? text : &p->q[(p->qhead +
 		    n - 2) % CFG_LINE_QUEUE].text;
@@ -579,9 +597,18 @@ next_token(struct parser *p, struct tok *text, struct loc *loc,
 	 * filed before the grammar's messages about the word (the error
 	 * budget, --max-errors, keeps the first ones filed).
 	 */
-	if (p->qlen == 0 && p->off < p->len &&
-	    memchr("=,)]}", p->buf[p->off], 5) != NULL)
-		return tok;
+	if (p->qlen == 0 && p->off < p->len) {
+		switch (p->buf[p->off]) {
+		case '=':
+		case ',':
+		case ')':
+		case ']':
+		case '}':
+			return tok;
+		default:
+			break;
+		}
+	}
 	return line_elision(p, tok, text, loc);
 }
 
