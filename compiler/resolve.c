@@ -315,6 +315,17 @@ word_is(const char *s, const char *w)
 }
 
 /*
+ * word_is() of a node's name and a lower-case keyword of len bytes: the
+ * length first, then the usual lower-case spelling byte for byte.
+ */
+static int
+name_is(const struct ast_node *n, const char *w, size_t len)
+{
+	return n->name_len == len && (memcmp(n->name, w, len) == 0 ||
+	    word_is(n->name, w));
+}
+
+/*
  * The value of a scalar option as the table stores it: 0 and *num or *str
  * set, or -1 when it is not a valid value (sema reported it; the field is
  * then taken from the next level down).
@@ -498,8 +509,9 @@ domain_stanza(struct resolve *r, struct rs_cont *c, const struct ast_node *n)
 	struct rs_dom *d;
 	char canon[1024];
 	PCRE2_SIZE off;
-	size_t len = strlen(raw), i;
-	int ec;
+	/* n->value is a scalar: value->len bytes, then a NUL. */
+	int lower = sema_is_lower(raw, n->value->len), ec;
+	size_t len = lower ? n->value->len : strlen(raw);
 
 	if (len >= 2 && raw[0] == '/' && raw[len - 1] == '/') {
 		/* sema_is_regex_domain(): a regex, "/.../" */
@@ -525,10 +537,7 @@ domain_stanza(struct resolve *r, struct rs_cont *c, const struct ast_node *n)
 		return;
 	}
 	/* Most names are canonical already: borrow them. */
-	for (i = 0; i < len && i < sizeof(canon) - 1; i++)
-		if ((unsigned)(raw[i] - 'A') < 26u)
-			break;
-	if (i == len && !(len > 1 && raw[len - 1] == '.'))
+	if (lower && len < sizeof(canon) && !(len > 1 && raw[len - 1] == '.'))
 		name = raw;
 	else {
 		resolve_canon_domain(canon, sizeof(canon), raw);
@@ -581,20 +590,31 @@ cont_finish(struct resolve *r, struct rs_cont *c)
 	struct rs_stanza *tmp;
 	struct rs_dom *d = NULL;
 	size_t i, n = 0;
+	int unique = 0;
 
 	if (c->nstanzas == 0)
 		return;
-	tmp = xmalloc((c->nstanzas / 2 + 1) * sizeof(*tmp));
-	stanza_sort(c->stanzas, c->nstanzas, tmp);
-	free(tmp);
-	for (i = 0; i < c->nstanzas; i++)
-		if (i == 0 || strcmp(c->stanzas[i - 1].name,
-		    c->stanzas[i].name) != 0)
-			n++;
+	/* Configurations often list each domain once, in order. */
+	for (i = 1; i < c->nstanzas; i++)
+		if (strcmp(c->stanzas[i - 1].name, c->stanzas[i].name) >= 0)
+			break;
+	if (i == c->nstanzas) {
+		n = c->nstanzas;	/* sorted, unique */
+		unique = 1;
+	} else {
+		tmp = xmalloc((c->nstanzas / 2 + 1) * sizeof(*tmp));
+		stanza_sort(c->stanzas, c->nstanzas, tmp);
+		free(tmp);
+		for (i = 0; i < c->nstanzas; i++)
+			if (i == 0 || strcmp(c->stanzas[i - 1].name,
+			    c->stanzas[i].name) != 0)
+				n++;
+	}
 	/* Never moved again: each d->o.v may point into d itself. */
 	c->doms = xcalloc(n, sizeof(*c->doms));
 	for (i = 0; i < c->nstanzas; i++) {
-		if (d == NULL || strcmp(d->name, c->stanzas[i].name) != 0) {
+		if (d == NULL || unique ||
+		    strcmp(d->name, c->stanzas[i].name) != 0) {
 			d = &c->doms[c->ndoms++];
 			d->name = c->stanzas[i].name;
 			opts_init(&d->o);
@@ -659,15 +679,15 @@ build(struct resolve *r, const struct ast_node *n, struct rs_opts *opts,
 			    (n->value->kind != AST_V_WORD &&
 			    n->value->kind != AST_V_STRING))
 				break;
-			if (word_is(n->name, "domain") && dc != NULL &&
+			if (name_is(n, "domain", 6) && dc != NULL &&
 			    !in_domain) {
 				domain_stanza(r, dc, n);
-			} else if (word_is(n->name, "binding_group") &&
+			} else if (name_is(n, "binding_group", 13) &&
 			    dc == r->global) {
 				c = named_cont(r, &r->groups, n->value->u.str);
 				build(r, n->children, &c->o, c,
 				    n->value->u.str, 0);
-			} else if (word_is(n->name, "binding") &&
+			} else if (name_is(n, "binding", 7) &&
 			    (dc == r->global || group != NULL) && !in_domain &&
 			    strcmp(n->value->u.str, "") != 0) {
 				c = named_cont(r, &r->bindings,

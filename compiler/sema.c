@@ -85,6 +85,16 @@ struct opt_lookup {
 	const struct opt_spec	*var;	/* first variant of the name */
 	size_t			 nv;
 	const struct opt_spec	*spec;	/* the variant valid in the scope */
+	/*
+	 * Single values check_value() passed without a finding: the first
+	 * few as written (text and length: a value with a NUL inside
+	 * matches only itself), the others in `clean`.
+	 */
+	struct clean_value {
+		const char	*s;	/* borrowed from the tree */
+		uint32_t	 len;
+	}			 few[8];
+	size_t			 nfew;
 	struct strmap		 clean;
 };
 
@@ -131,12 +141,54 @@ sema_lower(char *buf, size_t size, const char *s)
 	buf[i] = '\0';
 }
 
+/*
+ * Per byte of w, the high bit set where the byte is an ASCII upper-case
+ * letter or NUL.  The high bits are cleared before the additions, so no
+ * byte carries into the next; bytes >= 0x80 are masked out at the end.
+ */
+static uint64_t
+upper_or_nul(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t x = w & ~high;
+	uint64_t ge_a = x + (0x80 - 'A') * ones;	/* x >= 'A' */
+	uint64_t gt_z = x + (0x80 - 'Z' - 1) * ones;	/* x > 'Z' */
+	uint64_t zero = x + (0x80 - 1) * ones;		/* x != 0 */
+
+	return ((ge_a & ~gt_z) | ~zero) & ~w & high;
+}
+
+int
+sema_is_lower(const char *s, size_t n)
+{
+	const char *end = s + n;
+	uint64_t w;
+
+	if (n < 8) {
+		for (; s < end; s++)
+			if (*s == '\0' || (unsigned)(*s - 'A') < 26u)
+				return 0;
+		return 1;
+	}
+	for (; end - s > 8; s += 8) {
+		memcpy(&w, s, 8);
+		if (upper_or_nul(w) != 0)
+			return 0;
+	}
+	/* The last eight bytes (some of them checked already). */
+	memcpy(&w, end - 8, 8);
+	return upper_or_nul(w) == 0;
+}
+
 int
 sema_is_regex_domain(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n;
 
-	return n >= 2 && s[0] == '/' && s[n - 1] == '/';
+	if (s[0] != '/')
+		return 0;
+	n = strlen(s);
+	return n >= 2 && s[n - 1] == '/';
 }
 
 static struct diag_item *
@@ -413,12 +465,11 @@ path_name(struct sema *m, const struct sema_kw *kw,
 
 	if (kw->role != KW_DOMAIN)
 		return s;
-	for (n = 0; s[n] != '\0'; n++)
-		if ((unsigned)(s[n] - 'A') < 26u)
-			break;
-	if (s[n] == '\0' && (n == 0 || s[n - 1] != '.'))
+	/* A scope's name is a scalar: v->len bytes, then a NUL. */
+	n = v != NULL ? v->len : 0;
+	if (sema_is_lower(s, n) && (n == 0 || s[n - 1] != '.'))
 		return s;	/* canonical already */
-	n += strlen(s + n);
+	n = strlen(s);
 	if (n + 1 > m->foldcap) {
 		m->foldcap = n + 64;
 		m->fold = xrealloc(m->fold, m->foldcap);
@@ -611,6 +662,22 @@ opt_var(struct sema *m, const struct ast_node *n, struct sema_kw *scope)
 	return ol->var;
 }
 
+/* Whether the single value v passed check_value() for ol before. */
+static int
+was_clean(const struct opt_lookup *ol, const struct ast_value *v)
+{
+	const struct clean_value *c;
+	const char *s = v->u.str;
+
+	/* s[len] is the NUL: s[0] can be compared when len is 0. */
+	for (c = ol->few; c < ol->few + ol->nfew; c++)
+		if (c->len == v->len && c->s[0] == s[0] &&
+		    memcmp(c->s, s, v->len) == 0)
+			return 1;
+	return ol->nfew == sizeof(ol->few) / sizeof(ol->few[0]) &&
+	    strmap_get(&ol->clean, s) != NULL;
+}
+
 /*
  * check_value() of a single value, remembered when it files nothing: the
  * same value of the same option can only pass again.
@@ -626,10 +693,15 @@ check_value_once(struct sema *m, const struct ast_node *n,
 	single = v != NULL && (v->kind == AST_V_WORD ||
 	    v->kind == AST_V_STRING) && ol->spec->type != OPT_T_LIST &&
 	    ol->spec->type != OPT_T_DICT;
-	if (single && strmap_get(&ol->clean, v->u.str) != NULL)
+	if (single && was_clean(ol, v))
 		return;
 	check_value(m, n, ol->spec);
-	if (single && m->filed == filed)
+	if (!single || m->filed != filed)
+		return;
+	if (ol->nfew < sizeof(ol->few) / sizeof(ol->few[0])) {
+		ol->few[ol->nfew].s = v->u.str;
+		ol->few[ol->nfew++].len = v->len;
+	} else
 		strmap_add(&ol->clean, v->u.str, (void *)1);
 }
 

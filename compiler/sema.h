@@ -22,6 +22,13 @@ size_t	sema_check(const struct ast_node *, const struct schema *,
 /* Lower-case ASCII copy of s into buf (truncated to size). */
 void	sema_lower(char *, size_t, const char *);
 
+/*
+ * Whether s[0..n) holds neither an ASCII upper-case letter nor a NUL (a
+ * name sema_lower() leaves as it is, and whose strlen() is n when s[n] is
+ * NUL), eight bytes at a time.
+ */
+int	sema_is_lower(const char *, size_t);
+
 /* Whether a domain stanza name is a regular expression: "/.../". */
 int	sema_is_regex_domain(const char *);
 

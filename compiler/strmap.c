@@ -134,7 +134,7 @@ strmap_fini(struct strmap *m)
 }
 
 /* The slot holding key, or the empty slot where it would go. */
-static struct strmap_slot *
+static inline struct strmap_slot *
 find(const struct strmap *m, const char *key, size_t len, uint64_t h)
 {
 	struct strmap_slot *s;

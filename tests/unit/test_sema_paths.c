@@ -6,7 +6,9 @@
  * stanza of a path when a second one comes), repeated and folded domain
  * stanzas merged by resolve.c (sorted, then merged in declaration order),
  * the lookup of a domain by name, regex stanzas, and a binding's entries
- * with and without a top-level domain stanza (flatten()'s two paths).
+ * with and without a top-level domain stanza (flatten()'s two paths);
+ * sema_is_lower(), domain stanzas already in order, and the memo of values
+ * that passed their checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -240,12 +242,168 @@ test_resolve_domains(void **state)
 	diag_fini(&d);
 }
 
+/* sema_is_lower() byte by byte. */
+static int
+is_lower_ref(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0' || (s[i] >= 'A' && s[i] <= 'Z'))
+			return 0;
+	return 1;
+}
+
+/*
+ * sema_is_lower() checks eight bytes at a time: every byte value at every
+ * position of names of 0 to 20 bytes (the last word overlaps the one
+ * before; bytes >= 0x80 whose low seven bits are a letter are not upper
+ * case).
+ */
+static void
+test_is_lower(void **state)
+{
+	const char base[] = "abcdefghijklmnopqrst";
+	char buf[32];
+	size_t n, i;
+	int c;
+
+	(void)state;
+	for (n = 0; n <= 20; n++) {
+		memcpy(buf, base, n);
+		buf[n] = '\0';
+		assert_int_equal(sema_is_lower(buf, n), 1);
+		for (i = 0; i < n; i++)
+			for (c = 0; c < 256; c++) {
+				memcpy(buf, base, n);
+				buf[i] = (char)c;
+				assert_int_equal(sema_is_lower(buf, n),
+				    is_lower_ref(buf, n));
+			}
+	}
+}
+
+/*
+ * Domain stanzas already in order (resolve.c skips the sort), in order
+ * with a repeated name (not strictly increasing: sorted and merged), and
+ * names whose capital letters sit past the first eight bytes (folded by
+ * sema's paths and by resolve).
+ */
+static void
+test_sorted_stanzas(void **state)
+{
+	struct tblw_policy p;
+	struct resolve_src src;
+	struct schema *s;
+	struct resolve *r;
+	struct diag d;
+	struct cfg *c;
+	char buf[256];
+
+	(void)state;
+	write_file("sorted.conf",
+	    "binding \"in-order\" {\n"
+	    "  domain \"a.example\" { tls = no }\n"
+	    "  domain \"b.example\" { tls = required }\n"
+	    "  domain \"c.example\" { retry_interval = 3 }\n"
+	    "}\n"
+	    "binding \"repeated\" {\n"
+	    "  domain \"a.example\" { tls = no }\n"
+	    "  domain \"b.example\" { tls = required }\n"
+	    "  domain \"b.example\" { retry_interval = 5 }\n"
+	    "  domain \"c.example\" { retry_interval = 6 }\n"
+	    "}\n"
+	    "binding \"tail\" {\n"
+	    "  domain \"longname.example\" { tls = no }\n"
+	    "  domain \"longname.exAmple.\" { tls = required }\n"
+	    "}\n");
+	diag_init(&d, 0);
+	assert_non_null(s = schema_load_default(&d));
+	c = parse("sorted.conf", &d);
+	sema_check(cfg_root(c), s, &d);
+	/* Only the folded long name repeats an option of its path. */
+	assert_int_equal(dups(&d, 0, NULL), 1);
+	r = resolve_new(cfg_root(c));
+
+	assert_string_equal(resolve_binding(r, 0), "in-order");
+	domains(r, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "a.example b.example c.example");
+	resolve_entry(r, 0, RESOLVE_DOMAIN, 1, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_TLS].num, ECTLS_TLS_REQUIRED);
+	assert_int_equal(src.level[ECTLS_F_TLS], ECTLS_LVL_BD);
+	resolve_entry(r, 0, RESOLVE_DOMAIN, 2, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 3);
+
+	assert_string_equal(resolve_binding(r, 1), "repeated");
+	domains(r, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "a.example b.example c.example");
+	resolve_entry(r, 1, RESOLVE_DOMAIN, 1, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_TLS].num, ECTLS_TLS_REQUIRED);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 5);
+	resolve_entry(r, 1, RESOLVE_DOMAIN, 2, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_RETRY_INTERVAL].num, 6);
+	assert_null(src.node[ECTLS_F_TLS]);	/* the default */
+
+	assert_string_equal(resolve_binding(r, 2), "tail");
+	domains(r, 2, buf, sizeof(buf));
+	assert_string_equal(buf, "longname.example");
+	resolve_entry(r, 2, RESOLVE_DOMAIN, 0, &p, &src);
+	assert_int_equal(p.f[ECTLS_F_TLS].num, ECTLS_TLS_REQUIRED);
+
+	resolve_free(r);
+	cfg_free(c);
+	diag_fini(&d);
+	schema_free(s);
+}
+
+/*
+ * A value that passed the checks is not checked again: the first eight
+ * distinct values of an option are remembered as written, the others in a
+ * map.  Invalid values are reported every time, before and after.
+ */
+static void
+test_clean_values(void **state)
+{
+	struct schema *s;
+	struct diag d;
+	struct cfg *c;
+	char text[4096];
+	size_t o = 0, k, i, bad;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < 12; i++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+			    "domain \"d%zu-%d.example\" { retry_interval = %zu "
+			    "connect_timeout = %s }\n", i, round, 100 + i,
+			    i % 5 == 0 ? "soon" : "30");
+	write_file("clean.conf", text);
+	diag_init(&d, 0);
+	assert_non_null(s = schema_load_default(&d));
+	c = parse("clean.conf", &d);
+	sema_check(cfg_root(c), s, &d);
+	for (bad = 0, k = 0; k < d.nitems; k++) {
+		assert_non_null(d.items[k].id);
+		assert_string_equal(d.items[k].id, "bad-value");
+		bad++;
+	}
+	/* "soon" at i = 0, 5, 10 in both rounds. */
+	assert_int_equal(bad, 6);
+	cfg_free(c);
+	diag_fini(&d);
+	schema_free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_through_include),
 		cmocka_unit_test(test_resolve_domains),
+		cmocka_unit_test(test_is_lower),
+		cmocka_unit_test(test_sorted_stanzas),
+		cmocka_unit_test(test_clean_values),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
