@@ -9,6 +9,7 @@
  * order), builds the BDZ perfect hash with the stable seed sequence 0, 1,
  * 2, ... and lays the file out.  No timestamps, no pointer order.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -31,6 +32,31 @@
 
 #define ID_NONE		UINT32_MAX
 
+
+/*
+ * A large block (free() it, not zeroed) for the perfect hash's scratch and
+ * the file image, which are written at random places: from 2 MB on,
+ * aligned to 2 MB and marked for transparent huge pages where the system
+ * has them, so that a million keys cost tens of page faults and TLB
+ * entries, not tens of thousands.  Only a hint: without it this is
+ * malloc().
+ */
+#define BIG_ALIGN	((size_t)2 << 20)
+
+static void *
+big_alloc(size_t n)
+{
+	void *p;
+
+	if (n < BIG_ALIGN)
+		return malloc(n);
+	if (posix_memalign(&p, BIG_ALIGN, n) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, n / BIG_ALIGN * BIG_ALIGN, MADV_HUGEPAGE);
+#endif
+	return p;
+}
 
 /* ---- growable byte buffer ---------------------------------------------- */
 
@@ -925,24 +951,82 @@ struct wnames {
 	uint32_t	 n;
 };
 
+/*
+ * A vertex of the hypergraph while peeling.  The parts are [0, r), [r, 2r)
+ * and [2r, 3r), one vertex of each key in each.  For the keys on vertex
+ * v of part j, key is the xor of their numbers, o1 that of their vertices
+ * in part j + 1 and o2 in part j + 2 (mod 3): at degree 1 the three name
+ * the one key left and its other vertices, so the peel never looks a key
+ * up (one random access less per key).
+ */
+struct vtx {
+	uint32_t	 deg, key, o1, o2;
+};
+
 /* Scratch of the peeling, kept across attempts (sized for the largest). */
 struct peelbuf {
-	uint32_t	*ev;		/* 3 vertices per key */
-	struct vtx { uint32_t deg, x; } *vx;
-	uint32_t	*order, *stack;
-	uint8_t		*which;
+	struct vtx	*vx;
+	uint32_t	*order;		/* the vertices in peeling order */
+	uint32_t	*stack;
 	uint32_t	 nv;		/* vertices vx and stack hold */
 };
 
 static void
 pb_free(struct peelbuf *pb)
 {
-	free(pb->ev);
 	free(pb->vx);
 	free(pb->order);
 	free(pb->stack);
-	free(pb->which);
 	memset(pb, 0, sizeof(*pb));
+}
+
+/*
+ * The peel's loops read vx at random places (20 MB for a million keys);
+ * each prefetches what it will use PEEL_AHEAD steps later.
+ */
+#define PEEL_AHEAD	16
+
+/* The part (0..2) of vertex v. */
+static inline unsigned
+vpart(uint32_t v, uint32_t r)
+{
+	return (v >= r) + (v >= 2 * r);
+}
+
+/* Add key e with vertices vv (one per part, in part order) to vx. */
+static inline void
+vx_xor(struct vtx *vx, const uint32_t vv[3], uint32_t e)
+{
+	unsigned j;
+
+	for (j = 0; j < 3; j++) {
+		vx[vv[j]].key ^= e;
+		vx[vv[j]].o1 ^= vv[(j + 1) % 3];
+		vx[vv[j]].o2 ^= vv[(j + 2) % 3];
+	}
+}
+
+/*
+ * Before popping the stack (sp entries): prefetch for the vertices below
+ * its top, which stay there unless others are pushed above them, first
+ * the vertex, then the other vertices of its key.  Only hints: a vertex
+ * whose degree is not 1 yet may still be skipped; o1 and o2 name vertices
+ * only at degree 1.
+ */
+static inline void
+peel_prefetch(const struct peelbuf *pb, uint32_t sp)
+{
+	const struct vtx *x;
+
+	if (sp > PEEL_AHEAD)
+		__builtin_prefetch(&pb->vx[pb->stack[sp - PEEL_AHEAD]]);
+	if (sp > PEEL_AHEAD / 2) {
+		x = &pb->vx[pb->stack[sp - PEEL_AHEAD / 2]];
+		if (x->deg == 1 && x->o1 < pb->nv && x->o2 < pb->nv) {
+			__builtin_prefetch(&pb->vx[x->o1], 1);
+			__builtin_prefetch(&pb->vx[x->o2], 1);
+		}
+	}
 }
 
 /*
@@ -954,30 +1038,27 @@ static int
 peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
     uint32_t r, struct phash *ph, struct peelbuf *pb, struct wnames *nm)
 {
-	uint32_t nv = 3 * r, i, j, e, v, u, sp = 0, k = 0;
+	uint32_t nv = 3 * r, i, j, e, v, sp = 0, k = 0;
+	uint32_t ring[PEEL_AHEAD][3], *vv, pv[5];
 	uint8_t *fps = NULL;
-	uint32_t vv[3];
 	uint64_t h[2];
+	const struct vtx *x;
+	struct vtx *y;
 	unsigned s, a, b;
-	void *np;
 
-	if (pb->ev == NULL) {
-		if ((pb->ev = malloc((size_t)n * 3 * sizeof(*pb->ev) + 1)) ==
-		    NULL ||
-		    (pb->order = malloc((size_t)n * sizeof(*pb->order) + 1)) ==
-		    NULL ||
-		    (pb->which = malloc((size_t)n + 1)) == NULL)
-			return -1;
-	}
+	if (pb->order == NULL &&
+	    (pb->order = big_alloc((size_t)n * sizeof(*pb->order) + 1)) ==
+	    NULL)
+		return -1;
 	if (pb->nv < nv) {
-		if ((np = realloc(pb->vx, (size_t)nv * sizeof(*pb->vx))) ==
+		free(pb->vx);
+		if ((pb->vx = big_alloc((size_t)nv * sizeof(*pb->vx))) ==
 		    NULL)
 			return -1;
-		pb->vx = np;
-		if ((np = realloc(pb->stack, (size_t)nv * sizeof(*pb->stack))) ==
+		free(pb->stack);
+		if ((pb->stack = big_alloc((size_t)nv * sizeof(*pb->stack))) ==
 		    NULL)
 			return -1;
-		pb->stack = np;
 		pb->nv = nv;
 	}
 	if ((fps = malloc((size_t)n + 1)) == NULL)
@@ -985,34 +1066,71 @@ peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
 	memset(pb->vx, 0, (size_t)nv * sizeof(*pb->vx));
 	for (i = 0; i < nm->n; i++)
 		nm->hash[i] = tbl_hash_name(nm->p[i], nm->len[i], seed);
-	for (e = 0; e < n; e++) {
+	/*
+	 * Degrees and xors.  A key's vertices are added PEEL_AHEAD keys
+	 * after they are hashed and prefetched (the ring holds them between);
+	 * the sums do not depend on the order of the additions.
+	 */
+	for (e = 0; e < n + PEEL_AHEAD; e++) {
+		vv = ring[e % PEEL_AHEAD];
+		if (e >= PEEL_AHEAD) {
+			for (j = 0; j < 3; j++)
+				pb->vx[vv[j]].deg++;
+			vx_xor(pb->vx, vv, e - PEEL_AHEAD);
+		}
+		if (e >= n)
+			continue;
 		tbl_hash_key(nm->hash[keys[e].bind], kbuf + keys[e].off,
 		    keys[e].dlen, h);
 		tbl_vertices(h, r, vv, &fps[e]);
-		for (j = 0; j < 3; j++) {
-			pb->ev[3 * e + j] = vv[j];
-			pb->vx[vv[j]].deg++;
-			pb->vx[vv[j]].x ^= e;
-		}
+		for (j = 0; j < 3; j++)
+			__builtin_prefetch(&pb->vx[vv[j]], 1);
 	}
+	/*
+	 * Peel: a vertex of degree 1 gives its key; the key's removal may
+	 * leave its other vertices at degree 1.  The peeled vertex keeps key,
+	 * o1 and o2 (only its degree goes to 0) for the assignment below.
+	 */
 	for (v = 0; v < nv; v++)
 		if (pb->vx[v].deg == 1)
 			pb->stack[sp++] = v;
 	while (sp > 0) {
+		peel_prefetch(pb, sp);
 		v = pb->stack[--sp];
-		if (pb->vx[v].deg != 1)
+		x = &pb->vx[v];
+		if (x->deg != 1)
 			continue;
-		e = pb->vx[v].x;
-		for (j = 0; j < 3 && pb->ev[3 * e + j] != v; j++)
-			;
-		pb->order[k] = e;
-		pb->which[k++] = (uint8_t)j;
+		pb->order[k++] = v;
+		e = x->key;
+		/*
+		 * pv: the key's vertices by part, then parts 0 and 1 again,
+		 * so that pv[i + 1] and pv[i + 2] follow part i (mod 3).
+		 */
+		j = vpart(v, r);
+		pv[j] = v;
+		pv[j == 2 ? 0 : j + 1] = x->o1;
+		pv[j == 0 ? 2 : j - 1] = x->o2;
+		pv[3] = pv[0];
+		pv[4] = pv[1];
+		pb->vx[v].deg = 0;
+		/*
+		 * In part order, as the peel always went: the order of the
+		 * pushes decides which vertex holds which key (the table).
+		 */
 		for (j = 0; j < 3; j++) {
-			u = pb->ev[3 * e + j];
-			pb->vx[u].deg--;
-			pb->vx[u].x ^= e;
-			if (pb->vx[u].deg == 1)
-				pb->stack[sp++] = u;
+			if (pv[j] == v)
+				continue;
+			y = &pb->vx[pv[j]];
+			y->deg--;
+			y->key ^= e;
+			y->o1 ^= pv[j + 1];
+			y->o2 ^= pv[j + 2];
+			if (y->deg == 1) {
+				/* Popped next (the stack is LIFO). */
+				__builtin_prefetch(&pb->vx[y->o1], 1);
+				__builtin_prefetch(&pb->vx[y->o2], 1);
+				pb->stack[sp++] = pv[j];
+			}
 		}
 	}
 	if (k < n) {
@@ -1020,7 +1138,8 @@ peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
 		return 0;
 	}
 	if ((ph->g = malloc(nv)) == NULL ||
-	    (ph->vert = malloc((size_t)n * sizeof(uint32_t) + 1)) == NULL) {
+	    (ph->vert = big_alloc((size_t)n * sizeof(uint32_t) + 1)) ==
+	    NULL) {
 		free(fps);
 		return -1;
 	}
@@ -1030,14 +1149,15 @@ peel(const uint8_t *kbuf, const struct wkey *keys, uint32_t n, uint32_t seed,
 	 * final by then (3, "no key", counts as 0 mod 3).
 	 */
 	for (i = n; i-- > 0;) {
-		e = pb->order[i];
-		j = pb->which[i];
-		v = pb->ev[3 * e + j];
-		a = ph->g[pb->ev[3 * e + (j + 1) % 3]];
-		b = ph->g[pb->ev[3 * e + (j + 2) % 3]];
+		if (i >= PEEL_AHEAD)
+			__builtin_prefetch(&pb->vx[pb->order[i - PEEL_AHEAD]]);
+		v = pb->order[i];
+		x = &pb->vx[v];
+		a = ph->g[x->o1];
+		b = ph->g[x->o2];
 		s = (a == 3 ? 0 : a) + (b == 3 ? 0 : b);
-		ph->g[v] = (uint8_t)((j + 6 - s) % 3);
-		ph->vert[e] = v;
+		ph->g[v] = (uint8_t)((vpart(v, r) + 6 - s) % 3);
+		ph->vert[x->key] = v;
 	}
 	ph->fp = fps;
 	ph->r = r;
@@ -1291,8 +1411,9 @@ align(uint64_t v, uint64_t a)
  *
  * The records are written key by key, so that the keys and their bytes
  * are read in sequence (the slots are where the misses go); only KEYX,
- * whose order is that of the slots, is filled in a pass over them.  Until
- * that pass the KEYX offset of a long key's record holds the key's number.
+ * whose order is that of the slots, is filled in a pass over them (the
+ * slots of the key PEEL_AHEAD on are prefetched).  Until that pass the
+ * KEYX offset of a long key's record holds the key's number.
  */
 static void
 fill_index(const uint8_t *kbuf, const struct wkey *keys, uint32_t n,
@@ -1313,6 +1434,13 @@ fill_index(const uint8_t *kbuf, const struct wkey *keys, uint32_t n,
 	}
 	/* The key of vertex v goes to slot v. */
 	for (e = 0; e < n; e++) {
+		if (e + PEEL_AHEAD < n) {
+			v = ph->vert[e + PEEL_AHEAD];
+			__builtin_prefetch(recs + v * TBL_REC_SIZE, 1);
+			__builtin_prefetch(g + v / TBL_G_PER_LINE * TBL_G_LINE,
+			    1);
+			__builtin_prefetch(kbuf + keys[e + PEEL_AHEAD].off);
+		}
 		v = ph->vert[e];
 		k = &keys[e];
 		g[v / TBL_G_PER_LINE * TBL_G_LINE + TBL_G_FP +
@@ -1456,8 +1584,9 @@ assemble(struct tblw *w, struct build *b, const struct phash *ph,
 	end = off[TBL_S_KEYX] + sz[TBL_S_KEYX];
 	if (end > SIZE_MAX || off[TBL_S_G] > UINT32_MAX)
 		return werr(w, "policy table: too large");
-	if ((f = calloc(1, (size_t)end)) == NULL)
+	if ((f = big_alloc((size_t)end)) == NULL)
 		return nomem(w);
+	memset(f, 0, (size_t)end);
 	nregex = (uint32_t)(b->regex.len / TBL_REGEX_SIZE);
 	memcpy(f + TBL_H_MAGIC, TBL_MAGIC, TBL_MAGIC_LEN);
 	tbl_put32(f + TBL_H_VERSION, TBL_VERSION);

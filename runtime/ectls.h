@@ -351,7 +351,8 @@ const char *ectls_logformat_get(const struct ectls_table *, const char *name);
 
 /*
  * Canonicalise a domain as lookups do, into buf (cap bytes, including the
- * NUL).  Returns the length, or -1 if it does not fit or is empty.
+ * NUL).  Returns the length, or -1 if it does not fit or is empty.  buf
+ * may be domain itself (in place); it must not overlap it otherwise.
  */
 int	ectls_canon_domain(const char *domain, char *buf, size_t cap);
 

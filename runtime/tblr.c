@@ -229,11 +229,29 @@ ectls_level_name(int l)
 	return level_names[l];
 }
 
+/*
+ * ASCII upper case to lower case in the 8 bytes of x at once.  Per byte,
+ * the top bit of ge_a says its low 7 bits are >= 'A', that of gt_z > 'Z'
+ * (the sums stay below 0x100: no carry into the next byte); a byte below
+ * 0x80 with one but not the other is 'A'..'Z' and gets 0x20.
+ */
+static inline uint64_t
+lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t low7 = x & ~high;
+	uint64_t ge_a = low7 + ones * (0x80 - 'A');
+	uint64_t gt_z = low7 + ones * (0x7f - 'Z');
+
+	return x | ((ge_a ^ gt_z) & ~x & high) >> 2;
+}
+
 int
 ectls_canon_domain(const char *d, char *buf, size_t cap)
 {
 	size_t n, i;
 	unsigned char c;
+	uint64_t x;
 
 	if (d == NULL || cap < 2)
 		return -1;
@@ -242,7 +260,12 @@ ectls_canon_domain(const char *d, char *buf, size_t cap)
 		n--;
 	if (n == 0 || n > cap - 1)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, d + i, 8);
+		x = lower8(x);
+		memcpy(buf + i, &x, 8);
+	}
+	for (; i < n; i++) {
 		c = (unsigned char)d[i];
 		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
