@@ -10,7 +10,9 @@ FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_TARGETS += $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-sanitize-recover=all -std=c11 $(PKG_CFLAGS) $(CPPFLAGS) \
-		-DECTLS_FUZZING -MMD -MP
+		-DECTLS_FUZZING
+# Objects only (a link with -MMD would list headers as its inputs).
+FUZZ_DEPFLAGS := -MMD -MP
 FUZZ_LIB_SRCS = $(RUNTIME_SRCS) $(PARSER_SRCS) $(SCHEMA_SRCS) $(COMPILER_SRCS)
 FUZZ_LIB_OBJS = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS)) \
 		$(patsubst $(BUILD)/%.c,$(BUILD)/fuzz/obj/gen/%.o,$(PARSER_GEN))
@@ -20,10 +22,10 @@ FUZZ_LIB_OBJS = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS)) \
 .SECONDEXPANSION:
 $(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/%.c | $$(PARSER_GEN)
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-function -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_DEPFLAGS) -Wno-unused-function -c -o $@ $<
 $(BUILD)/fuzz/obj/%.o: %.c | $$(PARSER_GEN)
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_DEPFLAGS) -c -o $@ $<
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
@@ -44,7 +46,7 @@ fuzz: $(FUZZ_TARGETS)
 # (-runs=0), reported per target for the files it is there to test
 # (fuzz/coverage.sh).  Not part of make check.
 FUZZ_COV_FLAGS := -g -O0 -fprofile-instr-generate -fcoverage-mapping \
-		-std=c11 $(PKG_CFLAGS) $(CPPFLAGS) -DECTLS_FUZZING -MMD -MP
+		-std=c11 $(PKG_CFLAGS) $(CPPFLAGS) -DECTLS_FUZZING
 FUZZ_COV_OBJS = $(patsubst %.c,$(BUILD)/fuzzcov/obj/%.o,$(FUZZ_LIB_SRCS)) \
 		$(patsubst $(BUILD)/%.c,$(BUILD)/fuzzcov/obj/gen/%.o,$(PARSER_GEN))
 FUZZ_COV_TARGETS = $(patsubst fuzz/%.c,$(BUILD)/fuzzcov/%,$(FUZZ_SRCS))
@@ -52,10 +54,10 @@ FUZZ_WORK ?= $(BUILD)/fuzz/work
 
 $(BUILD)/fuzzcov/obj/gen/%.o: $(BUILD)/%.c | $$(PARSER_GEN)
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -Wno-unused-function -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) $(FUZZ_DEPFLAGS) -Wno-unused-function -c -o $@ $<
 $(BUILD)/fuzzcov/obj/%.o: %.c | $$(PARSER_GEN)
 	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) $(FUZZ_DEPFLAGS) -c -o $@ $<
 $(BUILD)/fuzzcov/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_COV_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZCOV $@")
