@@ -588,27 +588,10 @@ next_token(struct parser *p, struct tok *text, struct loc *loc,
 	}
 	p->raw_prev_line = loc->line;
 	/*
-	 * With nothing read ahead, the lexer stands right after the word and
-	 * the spaces after it.  A "=", "," or closer there is a token on the
-	 * same line that is not a word: not an elision, whatever the word,
-	 * and reading it ahead would change nothing (these tokens never
-	 * report anything).  Other tokens are still read ahead: a string or
-	 * an opener may report an error while it is read, and that must be
-	 * filed before the grammar's messages about the word (the error
-	 * budget, --max-errors, keeps the first ones filed).
+	 * No shortcut from peeking at the buffer here: while a token is being
+	 * handled flex keeps a NUL over the byte after it (its hold
+	 * character), so the buffer does not show what follows.
 	 */
-	if (p->qlen == 0 && p->off < p->len) {
-		switch (p->buf[p->off]) {
-		case '=':
-		case ',':
-		case ')':
-		case ']':
-		case '}':
-			return tok;
-		default:
-			break;
-		}
-	}
 	return line_elision(p, tok, text, loc);
 }
 
