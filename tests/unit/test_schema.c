@@ -23,24 +23,8 @@
 #include "schema.h"
 #include "sha256.h"
 
-static char tmpdir[] = "/tmp/ectls-test-schema.XXXXXX";
-
-static int
-setup_dir(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown_dir(void **state)
-{
-	char cmd[256];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define TMPDIR_NAME "test-schema"
+#include "tmpdir.h"
 
 /* Write text to tmpdir/name; returns the path (static buffer). */
 static const char *
@@ -725,5 +709,5 @@ main(void)
 		cmocka_unit_test(test_names),
 	};
 
-	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -27,24 +27,8 @@
 #include "schema.h"
 #include "sema.h"
 
-static char tmpdir[] = "/tmp/ectls-test-sema-paths.XXXXXX";
-
-static int
-setup_dir(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown_dir(void **state)
-{
-	char cmd[256];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define TMPDIR_NAME "test-sema-paths"
+#include "tmpdir.h"
 
 static void
 write_file(const char *name, const char *text)
@@ -406,5 +390,5 @@ main(void)
 		cmocka_unit_test(test_clean_values),
 	};
 
-	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

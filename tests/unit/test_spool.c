@@ -23,26 +23,8 @@
 
 #include "spool/spool.h"
 
-static char root[256];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(root, sizeof(root), "%s/ectls-spool-XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(root) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[512];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define TMPDIR_NAME "spool"
+#include "tmpdir.h"
 
 static int
 exists(const char *sub, const char *name)
@@ -50,7 +32,7 @@ exists(const char *sub, const char *name)
 	char p[512];
 	struct stat stb;
 
-	snprintf(p, sizeof(p), "%s/s/%s/%s", root, sub, name);
+	snprintf(p, sizeof(p), "%s/s/%s/%s", tmpdir, sub, name);
 	return stat(p, &stb) == 0;
 }
 
@@ -60,7 +42,7 @@ open_spool(void)
 	char dir[300], why[256];
 	struct spool *sp;
 
-	snprintf(dir, sizeof(dir), "%s/s", root);
+	snprintf(dir, sizeof(dir), "%s/s", tmpdir);
 	sp = spool_open(dir, 1, why, sizeof(why));
 	assert_non_null(sp);
 	return sp;
@@ -187,7 +169,7 @@ write_state(const char *id, const char *text)
 	char p[512];
 	FILE *fp;
 
-	snprintf(p, sizeof(p), "%s/s/queue/%s", root, id);
+	snprintf(p, sizeof(p), "%s/s/queue/%s", tmpdir, id);
 	assert_non_null(fp = fopen(p, "w"));
 	fputs(text, fp);
 	fclose(fp);
@@ -199,7 +181,7 @@ qwhy(const char *id, const char *reason)
 {
 	static char buf[512];
 
-	snprintf(buf, sizeof(buf), "%s/s/queue/%s: %s", root, id, reason);
+	snprintf(buf, sizeof(buf), "%s/s/queue/%s: %s", tmpdir, id, reason);
 	return buf;
 }
 
@@ -243,7 +225,7 @@ test_malformed(void **state)
 		char p[512];
 		FILE *fp;
 
-		snprintf(p, sizeof(p), "%s/s/queue/AB07", root);
+		snprintf(p, sizeof(p), "%s/s/queue/AB07", tmpdir);
 		assert_non_null(fp = fopen(p, "a"));
 		fwrite("domain a\0b\n", 1, 11, fp);
 		fclose(fp);
@@ -263,7 +245,7 @@ test_sweep(void **state)
 
 	(void)state;
 	/* A message file without a state file: a crash's leftover... */
-	snprintf(p, sizeof(p), "%s/s/msg/ABCDEF", root);
+	snprintf(p, sizeof(p), "%s/s/msg/ABCDEF", tmpdir);
 	assert_true((fd = open(p, O_WRONLY | O_CREAT, 0600)) >= 0);
 	close(fd);
 	/* ...unless someone holds it (a submit in progress). */
@@ -287,7 +269,7 @@ test_not_a_spool(void **state)
 	char dir[300], why[256];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/none", root);
+	snprintf(dir, sizeof(dir), "%s/none", tmpdir);
 	assert_null(spool_open(dir, 0, why, sizeof(why)));
 	assert_non_null(strstr(why, "cannot open spool"));
 }
@@ -304,17 +286,17 @@ test_not_regular(void **state)
 	char id[SPOOL_ID_MAX], p[512], why[512];
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/s/queue/AB10", root);
+	snprintf(p, sizeof(p), "%s/s/queue/AB10", tmpdir);
 	assert_int_equal(mkfifo(p, 0600), 0);
 	assert_int_equal(spool_load(sp, "AB10", 0, &m, why, sizeof(why)), -1);
 	assert_string_equal(why, qwhy("AB10", "not a regular file (a FIFO)"));
-	snprintf(p, sizeof(p), "%s/s/queue/AB11", root);
+	snprintf(p, sizeof(p), "%s/s/queue/AB11", tmpdir);
 	assert_int_equal(mkdir(p, 0700), 0);
 	assert_int_equal(spool_load(sp, "AB11", 0, &m, why, sizeof(why)), -1);
 	assert_string_equal(why, qwhy("AB11",
 	    "not a regular file (a directory)"));
 	write_state("AB12", "ectls-spool 1\n");
-	snprintf(p, sizeof(p), "%s/s/queue/AB12", root);
+	snprintf(p, sizeof(p), "%s/s/queue/AB12", tmpdir);
 	assert_int_equal(truncate(p, 2 * 1024 * 1024 + 1), 0);
 	errno = 0;
 	assert_int_equal(spool_load(sp, "AB12", 0, &m, why, sizeof(why)), -1);
@@ -323,7 +305,7 @@ test_not_regular(void **state)
 
 	submit_one(sp, id, 1);
 	assert_int_equal(spool_check_body(sp, id, why, sizeof(why)), 0);
-	snprintf(p, sizeof(p), "%s/s/msg/%s", root, id);
+	snprintf(p, sizeof(p), "%s/s/msg/%s", tmpdir, id);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(spool_check_body(sp, id, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "message file missing"));
@@ -334,26 +316,26 @@ test_not_regular(void **state)
 	assert_non_null(strstr(why, "not a regular file (a FIFO)"));
 	assert_int_equal(unlink(p), 0);
 	/* Both gone, as after a delivery: not an error. */
-	snprintf(p, sizeof(p), "%s/s/queue/%s", root, id);
+	snprintf(p, sizeof(p), "%s/s/queue/%s", tmpdir, id);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(spool_check_body(sp, id, why, sizeof(why)), 0);
 	spool_close(sp);
 }
 
+/* Each test in a fresh directory. */
+#define EACH_IN_TMPDIR(t) \
+	cmocka_unit_test_setup_teardown(t, tmpdir_setup, tmpdir_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_submit_load, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_settle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_spool, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_not_regular, setup,
-		    teardown),
+		EACH_IN_TMPDIR(test_submit_load),
+		EACH_IN_TMPDIR(test_settle),
+		EACH_IN_TMPDIR(test_malformed),
+		EACH_IN_TMPDIR(test_sweep),
+		EACH_IN_TMPDIR(test_not_a_spool),
+		EACH_IN_TMPDIR(test_not_regular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
